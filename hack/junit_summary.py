@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from xml.etree import ElementTree
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 
 @dataclass
