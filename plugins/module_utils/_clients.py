@@ -1,0 +1,139 @@
+# Copyright (c) goldenimage.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Azure SDK clients, created lazily, one SDK package per client kind.
+
+Every client of one module process shares one credential (so one token request per process),
+the cloud's ARM endpoint and token scope, the collection's user agent, the CA bundle, and
+azure-core's retry policy (which honours ``Retry-After`` on throttling). Long-running
+operations are polled by the SDK's ARM pollers; nothing here loops by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import CloudEnvironment
+from ansible_collections.goldenimage.azure.plugins.module_utils._version import COLLECTION_VERSION
+
+USER_AGENT = f"goldenimage.azure/{COLLECTION_VERSION}"
+
+# azure-core's defaults (10 retries, up to 120 s apart) outlast a task; these keep a
+# throttled or failing call bounded while still honouring Retry-After.
+RETRY_SETTINGS: dict[str, Any] = {
+    "retry_total": 4,
+    "retry_connect": 2,
+    "retry_read": 2,
+    "retry_status": 4,
+    "retry_backoff_factor": 0.8,
+    "retry_backoff_max": 30,
+}
+
+# Used only when a response carries no Retry-After (azure-mgmt's default is 30 s).
+POLLING_INTERVAL_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class ClientKind:
+    """Where an SDK client class lives and which pip package provides it."""
+
+    module: str
+    class_name: str
+    package: str
+    needs_subscription: bool = True
+
+
+CLIENT_KINDS: dict[str, ClientKind] = {
+    "compute": ClientKind("azure.mgmt.compute", "ComputeManagementClient", "azure-mgmt-compute"),
+    "imagebuilder": ClientKind(
+        "azure.mgmt.imagebuilder", "ImageBuilderClient", "azure-mgmt-imagebuilder"
+    ),
+}
+
+
+def register_client_kind(name: str, kind: ClientKind) -> None:
+    """Make ``client(name)`` available (e.g. from a ``_<family>_api.py`` file)."""
+    existing = CLIENT_KINDS.get(name)
+    if existing is not None and existing != kind:
+        raise ValueError(f"Client kind {name!r} is already registered as {existing}.")
+    CLIENT_KINDS[name] = kind
+
+
+class MissingSdkError(Exception):
+    """A Python package the module needs is not installed."""
+
+    def __init__(self, package: str, error: ImportError) -> None:
+        self.package = package
+        self.error = error
+        super().__init__(f"{package} is required: {error}")
+
+
+def import_attribute(module: str, attribute: str, package: str) -> Any:
+    """Import ``module.attribute``; a missing package raises :class:`MissingSdkError` naming it."""
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except ImportError as exc:
+        raise MissingSdkError(package, exc) from exc
+
+
+def connection_verify(
+    ca_bundle: str | None, validate_certs: bool = True, env: Mapping[str, str] | None = None
+) -> bool | str:
+    """The azure-core ``connection_verify`` value: a CA bundle path, True, or (only if asked) False."""
+    if not validate_certs:
+        return False
+    environ = os.environ if env is None else env
+    return ca_bundle or environ.get("REQUESTS_CA_BUNDLE") or True
+
+
+def pipeline_kwargs(cloud: CloudEnvironment, verify: bool | str) -> dict[str, Any]:
+    """Keyword arguments shared by every SDK client and the raw ARM pipeline."""
+    return {
+        "base_url": cloud.arm_url,
+        "credential_scopes": [cloud.scope],
+        "user_agent": USER_AGENT,
+        "connection_verify": verify,
+        "polling_interval": POLLING_INTERVAL_SECONDS,
+        **RETRY_SETTINGS,
+    }
+
+
+class ClientFactory:
+    """Creates each SDK client kind once, all on one shared credential."""
+
+    def __init__(
+        self,
+        credential: Callable[[], Any],
+        cloud: CloudEnvironment,
+        subscription_id: Callable[[], str],
+        verify: bool | str,
+        kinds: Mapping[str, ClientKind] | None = None,
+    ) -> None:
+        self._credential = credential
+        self._subscription_id = subscription_id
+        self.cloud = cloud
+        self.verify = verify
+        self._kinds = CLIENT_KINDS if kinds is None else kinds
+        self._clients: dict[str, Any] = {}
+
+    def kwargs(self) -> dict[str, Any]:
+        """The pipeline keyword arguments every client gets."""
+        return pipeline_kwargs(self.cloud, self.verify)
+
+    def client(self, name: str) -> Any:
+        """The SDK client of kind ``name`` (created on first use)."""
+        if name not in self._clients:
+            kind = self._kinds.get(name)
+            if kind is None:
+                raise ValueError(
+                    f"Unknown client kind {name!r}; known: {', '.join(sorted(self._kinds))}."
+                )
+            client_class = import_attribute(kind.module, kind.class_name, kind.package)
+            args: list[Any] = [self._credential()]
+            if kind.needs_subscription:
+                args.append(self._subscription_id())
+            self._clients[name] = client_class(*args, **self.kwargs())
+        return self._clients[name]

@@ -1,0 +1,183 @@
+# Copyright (c) goldenimage.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Azure cloud environments: where ARM lives, who issues tokens, and for which audience.
+
+A cloud is one of the named public clouds or an ARM metadata URL (the Azure Stack Hub
+mechanism: ``GET <url>/metadata/endpoints?api-version=2015-01-01``).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+METADATA_API_VERSION = "2015-01-01"
+
+# Authority hosts that serve Microsoft's instance discovery; anywhere else MSAL must not ask for it.
+PUBLIC_AUTHORITY_HOSTS = frozenset(
+    {
+        "login.microsoftonline.com",
+        "login.windows.net",
+        "login.chinacloudapi.cn",
+        "login.microsoftonline.us",
+    }
+)
+
+
+class CloudEnvironmentError(Exception):
+    """The cloud environment is unknown or its metadata cannot be read."""
+
+
+@dataclass(frozen=True)
+class CloudEnvironment:
+    """The endpoints of one cloud, as a credential and an ARM client need them."""
+
+    name: str
+    resource_manager: str
+    login_endpoint: str
+    audience: str
+
+    @property
+    def arm_url(self) -> str:
+        """The ARM base URL with exactly one trailing slash."""
+        return self.resource_manager.rstrip("/") + "/"
+
+    @property
+    def scope(self) -> str:
+        """The OAuth scope of a token for ARM (``<audience>/.default``)."""
+        return self.audience.rstrip("/") + "/.default"
+
+    @property
+    def is_adfs(self) -> bool:
+        """ADFS (disconnected Azure Stack Hub) authorities end in ``/adfs``."""
+        return urlsplit(self.login_endpoint).path.rstrip("/").lower().endswith("/adfs")
+
+    @property
+    def authority(self) -> str:
+        """The authority host azure-identity expects (without the ``/adfs`` tenant segment)."""
+        parts = urlsplit(self.login_endpoint)
+        path = parts.path.rstrip("/")
+        if self.is_adfs:
+            path = path[: -len("/adfs")]
+        return f"{parts.scheme}://{parts.netloc}{path}"
+
+    @property
+    def is_public_microsoft(self) -> bool:
+        """True when the authority is one of Microsoft's public clouds."""
+        host = urlsplit(self.login_endpoint).hostname or ""
+        return host.lower() in PUBLIC_AUTHORITY_HOSTS
+
+    def tenant_for(self, tenant: str | None) -> str | None:
+        """ADFS has a single tenant called ``adfs``; elsewhere the given tenant stands."""
+        return "adfs" if self.is_adfs else tenant
+
+    def credential_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments that point an azure-identity credential at this cloud."""
+        kwargs: dict[str, Any] = {"authority": self.authority}
+        if not self.is_public_microsoft:
+            # Otherwise MSAL asks the public cloud to validate the authority and fails offline.
+            kwargs["disable_instance_discovery"] = True
+        return kwargs
+
+
+KNOWN_CLOUDS: dict[str, CloudEnvironment] = {
+    cloud.name.lower(): cloud
+    for cloud in (
+        CloudEnvironment(
+            name="AzureCloud",
+            resource_manager="https://management.azure.com/",
+            login_endpoint="https://login.microsoftonline.com/",
+            audience="https://management.core.windows.net/",
+        ),
+        CloudEnvironment(
+            name="AzureChinaCloud",
+            resource_manager="https://management.chinacloudapi.cn/",
+            login_endpoint="https://login.chinacloudapi.cn/",
+            audience="https://management.core.chinacloudapi.cn/",
+        ),
+        CloudEnvironment(
+            name="AzureUSGovernment",
+            resource_manager="https://management.usgovcloudapi.net/",
+            login_endpoint="https://login.microsoftonline.us/",
+            audience="https://management.core.usgovcloudapi.net/",
+        ),
+    )
+}
+
+DEFAULT_CLOUD = "AzureCloud"
+
+MetadataFetcher = Callable[[str, "ssl.SSLContext"], dict[str, Any]]
+
+
+def ssl_context(verify: bool | str) -> ssl.SSLContext:
+    """An SSL context honouring a CA bundle path, or not verifying when ``verify`` is False."""
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    return ssl.create_default_context()
+
+
+def fetch_json(url: str, context: ssl.SSLContext, timeout: float = 20.0) -> dict[str, Any]:
+    """GET a JSON document over HTTPS."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, context=context, timeout=timeout) as response:
+        document = json.loads(response.read().decode("utf-8"))
+    if not isinstance(document, dict):
+        raise CloudEnvironmentError(f"The metadata at {url} is not a JSON object.")
+    return document
+
+
+def cloud_from_metadata(url: str, document: dict[str, Any]) -> CloudEnvironment:
+    """Build a cloud from an ARM metadata document (2015-01-01 shape)."""
+    authentication = document.get("authentication") or {}
+    login_endpoint = authentication.get("loginEndpoint")
+    audiences = authentication.get("audiences") or []
+    if not login_endpoint or not audiences:
+        raise CloudEnvironmentError(
+            f"The ARM metadata at {url} lacks authentication.loginEndpoint or authentication.audiences."
+        )
+    return CloudEnvironment(
+        name=url,
+        resource_manager=document.get("resourceManager") or url,
+        login_endpoint=login_endpoint,
+        audience=audiences[0],
+    )
+
+
+def resolve_cloud(
+    name_or_url: str | None,
+    *,
+    verify: bool | str = True,
+    fetch: MetadataFetcher = fetch_json,
+) -> CloudEnvironment:
+    """Turn a cloud name (case-insensitive) or an ARM metadata URL into its endpoints."""
+    value = (name_or_url or DEFAULT_CLOUD).strip()
+    known = KNOWN_CLOUDS.get(value.lower())
+    if known is not None:
+        return known
+    if not value.lower().startswith(("https://", "http://")):
+        names = ", ".join(cloud.name for cloud in KNOWN_CLOUDS.values())
+        raise CloudEnvironmentError(
+            f"Unknown cloud_environment {value!r}: use one of {names} or an ARM metadata URL (https://...)."
+        )
+    base = value.rstrip("/")
+    metadata_url = f"{base}/metadata/endpoints?api-version={METADATA_API_VERSION}"
+    try:
+        document = fetch(metadata_url, ssl_context(verify))
+    except (OSError, ValueError) as exc:
+        # urllib.error.URLError is an OSError; a JSON decoding error is a ValueError.
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        raise CloudEnvironmentError(
+            f"Cannot read the ARM metadata at {metadata_url}: {reason}"
+        ) from exc
+    return cloud_from_metadata(base + "/", document)

@@ -1,0 +1,287 @@
+# Copyright (c) goldenimage.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``AzureModule``: the one base every module of the collection composes.
+
+It owns what is cross-cutting: the merged argument spec (auth, and wait and tags on request),
+check mode, lazy SDK clients sharing one credential, one way to fail from an exception, and
+one way to exit. No Azure package is imported until a client is asked for.
+
+A typical ``main()``::
+
+    module = AzureModule(ARGUMENT_SPEC, wait=True, tags=True, result_key="gallery")
+    module.validate_name("name", GALLERY_NAME_PATTERN, "letters, digits, dots and underscores")
+    try:
+        current = get_or_none(module.client("compute").galleries.get, rg, name, resource=label)
+        ...
+    except Exception as exc:
+        module.fail_from(exc, verb="create", resource=label)
+    module.exit(changed=True, resource=result, diff=tracker)
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.goldenimage.azure.plugins.module_utils._args import (
+    AUTH_ARGUMENT_SPEC,
+    DEFAULT_WAIT_TIMEOUT,
+    TAGS_ARGUMENT_SPEC,
+    WAIT_ARGUMENT_SPEC,
+    merged_spec,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._arm import ArmClient
+from ansible_collections.goldenimage.azure.plugins.module_utils._auth import (
+    AZURE_CLI,
+    AuthConfigurationError,
+    AuthSettings,
+    build_credential,
+    resolve_auth,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._clients import (
+    ClientFactory,
+    MissingSdkError,
+    connection_verify,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import (
+    CloudEnvironment,
+    CloudEnvironmentError,
+    resolve_cloud,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._diff import DiffTracker
+from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
+    AzureAuthenticationError,
+    AzureOperationError,
+    is_azure_error,
+    translate,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import (
+    Waiter,
+    WaitTimeoutError,
+    make_waiter,
+)
+
+SETUP_ERRORS = (AuthConfigurationError, CloudEnvironmentError, MissingSdkError)
+
+
+class AzureModule:
+    """An AnsibleModule plus the Azure plumbing a module needs, created lazily."""
+
+    def __init__(
+        self,
+        argument_spec: Mapping[str, dict[str, Any]],
+        *,
+        wait: bool = False,
+        tags: bool = False,
+        result_key: str = "resource",
+        module_factory: Callable[..., AnsibleModule] = AnsibleModule,
+        **ansible_options: Any,
+    ) -> None:
+        specs = [dict(argument_spec), AUTH_ARGUMENT_SPEC]
+        if wait:
+            specs.append(WAIT_ARGUMENT_SPEC)
+        if tags:
+            specs.append(TAGS_ARGUMENT_SPEC)
+        self.module = module_factory(
+            argument_spec=merged_spec(*specs), supports_check_mode=True, **ansible_options
+        )
+        self.result_key = result_key
+        self._auth: AuthSettings | None = None
+        self._cloud: CloudEnvironment | None = None
+        self._credential: Any = None
+        self._factory: ClientFactory | None = None
+        self._arm: ArmClient | None = None
+        self._subscription_id: str | None = None
+        self._verify: bool | str | None = None
+
+    # --- what the module was asked -----------------------------------------------------------
+
+    @property
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = self.module.params
+        return params
+
+    @property
+    def check_mode(self) -> bool:
+        return bool(self.module.check_mode)
+
+    @property
+    def diff_mode(self) -> bool:
+        return bool(self.module._diff)
+
+    # --- identity, cloud and clients (all lazy) ----------------------------------------------
+
+    @property
+    def auth(self) -> AuthSettings:
+        """The selected identity; its secrets are registered so Ansible masks them in any output."""
+        if self._auth is None:
+            self._auth = self._setup(lambda: resolve_auth(self.params))
+            for secret in (self._auth.secret, self._auth.certificate_password):
+                if secret:
+                    self.module.no_log_values.add(secret)
+        return self._auth
+
+    @property
+    def verify(self) -> bool | str:
+        """TLS verification: the CA bundle path, True, or False (only with validate_certs: false)."""
+        if self._verify is None:
+            self._verify = connection_verify(
+                self.params.get("ca_bundle"), self.params.get("validate_certs", True)
+            )
+            if self._verify is False:
+                self.warn(
+                    "validate_certs is false: TLS certificates of Azure endpoints are not verified."
+                )
+        return self._verify
+
+    @property
+    def cloud(self) -> CloudEnvironment:
+        if self._cloud is None:
+            name = self.auth.cloud_environment
+            self._cloud = self._setup(lambda: resolve_cloud(name, verify=self.verify))
+        return self._cloud
+
+    @property
+    def credential(self) -> Any:
+        """One credential per module process, so one token request serves every client."""
+        if self._credential is None:
+            self._credential = self._setup(
+                lambda: build_credential(self.auth, self.cloud, self.verify)
+            )
+        return self._credential
+
+    @property
+    def subscription_id(self) -> str:
+        if self._subscription_id is None:
+            self._subscription_id = self.auth.subscription_id or self._cli_subscription()
+        return self._subscription_id
+
+    def _cli_subscription(self) -> str:
+        if self.auth.kind != AZURE_CLI:
+            self.fail(
+                "subscription_id is required: set the subscription_id option, AZURE_SUBSCRIPTION_ID, "
+                "or subscription_id in the credentials profile."
+            )
+        return str(self._setup(lambda: self.credential.subscription_id()))
+
+    def client(self, kind: str) -> Any:
+        """The SDK client of ``kind`` (``compute``, ``imagebuilder``, ...), created on first use."""
+        if self._factory is None:
+            self._factory = ClientFactory(
+                credential=lambda: self.credential,
+                cloud=self.cloud,
+                subscription_id=lambda: self.subscription_id,
+                verify=self.verify,
+            )
+        factory = self._factory
+        return self._setup(lambda: factory.client(kind))
+
+    @property
+    def arm(self) -> ArmClient:
+        """Raw ARM requests through the same credential and pipeline settings."""
+        if self._arm is None:
+            self._arm = ArmClient(self.credential, self.cloud, self.verify)
+        return self._arm
+
+    def waiter(self) -> Waiter:
+        """A waiter for the ``wait`` / ``wait_timeout`` options (a do-nothing one in check mode)."""
+        return make_waiter(
+            self.check_mode,
+            bool(self.params.get("wait", True)),
+            self.params.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT,
+        )
+
+    def _setup(self, step: Callable[[], Any]) -> Any:
+        try:
+            return step()
+        except SETUP_ERRORS as exc:
+            self.fail_from(exc)
+
+    # --- validation (before any write) -------------------------------------------------------
+
+    def validate_pattern(self, option: str, pattern: str, expected: str) -> None:
+        """Fail, naming ``option``, unless its value (when given) fully matches ``pattern``."""
+        value = self.params.get(option)
+        if value is not None and not re.fullmatch(pattern, str(value)):
+            self.fail(f"Invalid {option} {value!r}: expected {expected}.")
+
+    def validate_length(self, option: str, minimum: int, maximum: int) -> None:
+        """Fail, naming ``option``, when its value's length is outside ``minimum..maximum``."""
+        value = self.params.get(option)
+        if value is not None and not minimum <= len(value) <= maximum:
+            self.fail(f"Invalid {option}: length must be {minimum} to {maximum}, got {len(value)}.")
+
+    def validate_range(
+        self, option: str, minimum: float | None = None, maximum: float | None = None
+    ) -> None:
+        """Fail, naming ``option``, when its number is below ``minimum`` or above ``maximum``."""
+        value = self.params.get(option)
+        if value is None:
+            return
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            bounds = f"{'' if minimum is None else minimum}..{'' if maximum is None else maximum}"
+            self.fail(f"Invalid {option} {value}: must be within {bounds}.")
+
+    def require(self, option: str, reason: str) -> Any:
+        """The value of ``option``; fail naming it and ``reason`` when it is not set."""
+        value = self.params.get(option)
+        if value is None or value == "":
+            self.fail(f"{option} is required {reason}.")
+        return value
+
+    # --- leaving ------------------------------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        self.module.warn(message)
+
+    def fail(self, msg: str, **result: Any) -> NoReturn:
+        self.module.fail_json(msg=msg, **result)
+        raise AssertionError("fail_json returned")  # pragma: no cover - fail_json exits
+
+    def fail_from(
+        self, exc: BaseException, *, verb: str = "manage", resource: str = "the resource"
+    ) -> NoReturn:
+        """The one way to fail from an exception: a clear message, the error's details, no secrets."""
+        if isinstance(exc, MissingSdkError):
+            self.fail(missing_required_lib(exc.package), exception=_format(exc))
+        if isinstance(exc, WaitTimeoutError):
+            self.fail(str(exc), **{self.result_key: exc.partial, "timed_out": True})
+        if is_azure_error(exc):
+            exc = translate(exc, verb=verb, resource=resource, **self._identity_hint())
+        if isinstance(exc, AzureOperationError):
+            self.fail(str(exc), **exc.as_result())
+        if isinstance(exc, (AzureAuthenticationError, *SETUP_ERRORS)):
+            self.fail(str(exc))
+        self.fail(
+            f"Unexpected error while trying to {verb} {resource}: {type(exc).__name__}: {exc}",
+            exception=_format(exc),
+        )
+
+    def _identity_hint(self) -> dict[str, str | None]:
+        settings, cloud = self._auth, self._cloud
+        return {
+            "principal": settings.client_id if settings else None,
+            "authority": cloud.login_endpoint if cloud else None,
+        }
+
+    def exit(
+        self,
+        changed: bool,
+        resource: Any = None,
+        diff: DiffTracker | Mapping[str, Any] | None = None,
+        **result: Any,
+    ) -> NoReturn:
+        """Exit with ``changed``, the resource under ``result_key`` and, in diff mode, the diff."""
+        output: dict[str, Any] = {"changed": changed, self.result_key: resource, **result}
+        if self.diff_mode and diff is not None:
+            output["diff"] = diff.render() if isinstance(diff, DiffTracker) else dict(diff)
+        self.module.exit_json(**output)
+        raise AssertionError("exit_json returned")  # pragma: no cover - exit_json exits
+
+
+def _format(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
