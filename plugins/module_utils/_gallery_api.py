@@ -22,8 +22,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
+
+from ansible_collections.goldenimage.azure.plugins.module_utils._diff import (
+    Difference,
+    DiffTracker,
+    compare,
+    normalize_location,
+    to_utc,
+)
+
+__all__ = ["Difference", "normalize_location"]
 
 GALLERY_TYPE = "Microsoft.Compute/galleries"
 IMAGE_TYPE = "Microsoft.Compute/galleries/images"
@@ -58,23 +67,7 @@ class GalleryInputError(ValueError):
         self.option = option
 
 
-@dataclass(frozen=True)
-class Difference:
-    """One field whose current value differs from the requested one."""
-
-    path: str
-    before: Any
-    after: Any
-
-
 # --- normalisation shared by every gallery resource -----------------------------------
-
-
-def normalize_location(value: str | None) -> str | None:
-    """Region names the way ARM returns them: ``East US`` becomes ``eastus``."""
-    if value is None:
-        return None
-    return value.replace(" ", "").lower()
 
 
 def canonical_choice(value: Any, choices: Iterable[str]) -> Any:
@@ -88,27 +81,13 @@ def canonical_choice(value: Any, choices: Iterable[str]) -> Any:
 
 
 def utc_instant(value: Any) -> str | None:
-    """A date or date-time as one UTC instant, ``YYYY-MM-DDTHH:MM:SSZ``.
+    """A date or date-time as one UTC instant, ``YYYY-MM-DDTHH:MM:SSZ``, for comparing and showing.
 
-    Accepts what users write (``2030-12-31``, ``2030-12-31T12:00:00+02:00``, a naive
-    time taken as UTC) and what Azure returns (seven fractional digits, ``+00:00``).
-    Raises ``ValueError`` for anything else.
+    Accepts what users write (``2030-12-31``, an offset, a naive time taken as UTC) and what
+    Azure returns (seven fractional digits, ``+00:00``); raises ``ValueError`` otherwise.
     """
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        text = str(value).strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        # Python 3.10's fromisoformat takes at most six fractional digits.
-        text = re.sub(r"(\.\d{6})\d+", r"\1", text)
-        parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)  # noqa: UP017 - Python 3.10 has no datetime.UTC
-    utc = timezone.utc  # noqa: UP017
-    return parsed.astimezone(utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = to_utc(value)
+    return None if moment is None else moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def sorted_ids(values: Iterable[str] | None) -> list[str]:
@@ -137,25 +116,14 @@ def gallery_id(subscription_id: str, resource_group: str, name: str) -> str:
 # --- comparison -----------------------------------------------------------------------
 
 
-def find_differences(current: Any, desired: Any, path: str = "") -> list[Difference]:
-    """Every place where ``desired`` asks for something ``current`` does not have.
+def find_differences(current: Any, desired: Any) -> list[Difference]:
+    """Every place where ``desired`` (``None`` meaning "not asked") differs from ``current``.
 
-    Both sides must already be normalised. ``None`` in ``desired`` means "not asked",
-    dicts are compared key by key (so unasked keys are left alone) and every other
-    value, lists included, must be equal.
+    Both sides must already be normalised, so plain equality is the right test.
     """
-    if desired is None:
-        return []
-    if isinstance(desired, Mapping):
-        current_map = current if isinstance(current, Mapping) else {}
-        differences: list[Difference] = []
-        for key, wanted in desired.items():
-            child = f"{path}.{key}" if path else key
-            differences.extend(find_differences(current_map.get(key), wanted, child))
-        return differences
-    if current != desired:
-        return [Difference(path, current, desired)]
-    return []
+    tracker = DiffTracker()
+    compare(tracker, desired, current)
+    return tracker.differences
 
 
 def merge_desired(current: Any, desired: Any) -> Any:
@@ -432,7 +400,7 @@ class GalleryPlan:
 
 
 # Fields only the share action changes; a PUT cannot.
-_SHARE_ACTION_PATHS = ("sharing.subscriptions", "sharing.tenants", "sharing.community.enabled")
+_SHARE_ACTION_PATHS = ("sharing.subscriptions", "sharing.tenants")
 
 
 def plan_gallery_update(current: Mapping[str, Any], desired: Mapping[str, Any]) -> GalleryPlan:

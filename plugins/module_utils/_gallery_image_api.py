@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._gallery_api import (
+from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_api import (
     Difference,
     GalleryInputError,
     canonical_choice,
