@@ -119,17 +119,20 @@ def parse_version_name(name: str) -> tuple[int, int, int]:
     return parts[0], parts[1], parts[2]
 
 
-def next_patch_version(existing_names: list[str]) -> str:
-    """Highest existing Major.Minor.Patch with Patch + 1, or 0.0.1 when there is none."""
+def next_patch_version(existing_names: list[str], major: int | None = None) -> str:
+    """Highest existing Major.Minor.Patch with Patch + 1 (among those of `major` when given);
+    0.0.1 (or major.0.1) when there is none."""
     parsed = [
         tuple(int(part) for part in m.groups())
         for m in (VERSION_NAME_PATTERN.match(name) for name in existing_names)
         if m
     ]
+    if major is not None:
+        parsed = [parts for parts in parsed if parts[0] == major]
     if not parsed:
-        return "0.0.1"
-    major, minor, patch = max(parsed)
-    return f"{major}.{minor}.{patch + 1}"
+        return f"{major or 0}.0.1"
+    top_major, minor, patch = max(parsed)
+    return f"{top_major}.{minor}.{patch + 1}"
 
 
 def version_from_platform_version(platform_version: str) -> str:

@@ -1,0 +1,1188 @@
+"""Microsoft.Compute sources of images: virtual machines, disks, snapshots, managed images,
+and the platform image catalog."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from azsim.core import ids
+from azsim.core.errors import ArmError, not_found
+from azsim.core.http import Request, Response
+from azsim.core.routing import event, route
+from azsim.providers import compute_catalog as catalog
+from azsim.providers import compute_rules as rules
+from azsim.providers.compute_sources import (
+    DISK,
+    MANAGED_IMAGE,
+    SNAPSHOT,
+    VERSION,
+    VIRTUAL_MACHINE,
+    compute_id,
+    facts_of,
+    group_id,
+    public,
+    require_resource_group,
+    resource_body,
+    source_not_found,
+)
+
+if TYPE_CHECKING:
+    from azsim.core.sim import Sim
+
+GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
+SUBSCRIPTION = "/subscriptions/{subscriptionId}"
+API = rules.COMPUTE_API_VERSIONS
+DISK_API = rules.DISK_API_VERSIONS
+
+# Simulated seconds, roughly what Azure takes.
+VM_CREATE_SECONDS = 90.0
+VM_UPDATE_SECONDS = 30.0
+VM_DELETE_SECONDS = 60.0
+POWER_SECONDS = {"deallocate": 90.0, "powerOff": 30.0, "start": 40.0, "restart": 60.0}
+DISK_SECONDS = 5.0
+SNAPSHOT_SECONDS = 20.0
+IMAGE_SECONDS = 120.0
+IMAGE_DELETE_SECONDS = 30.0
+
+
+# ================================================================= shared
+
+
+def payload_of(req: Request) -> dict:
+    if not isinstance(req.json, dict):
+        raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
+    return req.json
+
+
+def location_of(sim: Sim, payload: dict, resource_type: str) -> str:
+    location = payload.get("location")
+    if not location:
+        raise ArmError(
+            400, "LocationRequired", "The location property is required for this definition."
+        )
+    return sim.normalize_location(str(location), resource_type)
+
+
+def item_id(req: Request, collection: str, name_param: str) -> str:
+    p = req.params
+    return compute_id(p["subscriptionId"], p["resourceGroupName"], collection, p[name_param])
+
+
+def write_response(
+    req: Request, resource_id: str, body: dict, created: bool, seconds: float
+) -> Response:
+    return req.sim.lro(
+        req,
+        resource_id=resource_id,
+        status=201 if created else 200,
+        body=public(body),
+        duration=seconds,
+        on_done="compute.provisioned",
+        on_done_args={"resource_id": resource_id},
+        location=body.get("location"),
+    )
+
+
+def delete_response(req: Request, resource_id: str, seconds: float) -> Response:
+    sim = req.sim
+    body = sim.store.get(resource_id)
+    if body is None:
+        return Response.no_content()
+    body["properties"]["provisioningState"] = "Deleting"
+    sim.store.put(resource_id, body)
+    return sim.lro(
+        req,
+        resource_id=resource_id,
+        status=202,
+        duration=seconds,
+        on_done=machine_removed,
+        on_done_args={"resource_id": resource_id},
+        final=None,
+        location=body.get("location"),
+    )
+
+
+@event("compute.machine_removed")
+def machine_removed(sim: Sim, *, resource_id: str) -> None:
+    """The end of a delete; a VM's OS disk stays, detached, as Azure's default deleteOption."""
+    body = sim.store.get(resource_id)
+    if body is None:
+        return
+    if ids.parse(resource_id).type.lower() == VIRTUAL_MACHINE.lower():
+        disk_id = body["properties"]["storageProfile"]["osDisk"]["managedDisk"]["id"]
+        disk = sim.store.get(disk_id)
+        if disk is not None:
+            disk.pop("managedBy", None)
+            disk["properties"]["diskState"] = "Unattached"
+            sim.store.put(disk_id, disk)
+    sim.store.delete(resource_id)
+
+
+def group_listing(req: Request, resource_type: str) -> Response:
+    p, sim = req.params, req.sim
+    require_resource_group(sim, p["subscriptionId"], p["resourceGroupName"])
+    scope = group_id(p["subscriptionId"], p["resourceGroupName"])
+    return sorted_page(req, sim.store.by_type(resource_type, scope))
+
+
+def subscription_listing(req: Request, resource_type: str) -> Response:
+    scope = f"/subscriptions/{req.params['subscriptionId']}"
+    return sorted_page(req, req.sim.store.by_type(resource_type, scope))
+
+
+def sorted_page(req: Request, bodies: list[dict]) -> Response:
+    ordered = sorted(bodies, key=lambda body: body["id"].lower())
+    return req.sim.page(req, [public(body) for body in ordered])
+
+
+def get_or_404(sim: Sim, resource_id: str) -> dict:
+    body = sim.store.get(resource_id)
+    if body is None:
+        raise not_found(resource_id)
+    return body
+
+
+def now_iso(sim: Sim) -> str:
+    return rules.iso(sim.now())
+
+
+# ================================================================= platform images
+
+IMAGE_BASE = SUBSCRIPTION + "/providers/Microsoft.Compute/locations/{location}/publishers"
+OFFERS = IMAGE_BASE + "/{publisherName}/artifacttypes/vmimage/offers"
+SKUS = OFFERS + "/{offer}/skus"
+VERSIONS = SKUS + "/{skus}/versions"
+
+
+def platform_image(
+    sim: Sim, location: str, publisher: str, offer: str, sku: str, version: str
+) -> dict:
+    region = sim.normalize_location(location)
+    entry = catalog.find_sku(publisher, offer, sku)
+    if entry is None:
+        raise catalog.image_not_found(region, publisher, offer, sku, version)
+    exact = catalog.resolve_version(entry, version, region)
+    return catalog.image_body(entry, exact, region, sim.subscription_id)
+
+
+@route("GET", VERSIONS + "/{version}", api_versions=API, action="Microsoft.Compute/images/read")
+def get_platform_image(req: Request) -> Response:
+    p = req.params
+    if p["version"].lower() == "latest":
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            "The value 'latest' is not valid for the version of a platform image in this call.",
+            target="version",
+        )
+    return Response.ok(
+        platform_image(
+            req.sim, p["location"], p["publisherName"], p["offer"], p["skus"], p["version"]
+        )
+    )
+
+
+@route("GET", VERSIONS, api_versions=API, action="Microsoft.Compute/images/read")
+def list_platform_versions(req: Request) -> Response:
+    p = req.params
+    region = req.sim.normalize_location(p["location"])
+    entry = catalog.find_sku(p["publisherName"], p["offer"], p["skus"])
+    if entry is None:
+        raise catalog.image_not_found(region, p["publisherName"], p["offer"], p["skus"], "*")
+    versions = sorted(entry.versions, key=catalog.version_sort_key)
+    if "desc" in (req.query.get("$orderby") or "").lower():
+        versions.reverse()
+    top = req.query.get("$top")
+    if top and top.isdigit():
+        versions = versions[: int(top)]
+    return Response.ok(
+        [
+            {
+                "location": region,
+                "name": version,
+                "id": catalog.image_id(entry, version, region, req.sim.subscription_id),
+            }
+            for version in versions
+        ]
+    )
+
+
+def name_list(req: Request, names: list[str], suffix: str) -> Response:
+    base = req.path.rstrip("/")
+    region = req.sim.normalize_location(req.params["location"])
+    return Response.ok(
+        [{"location": region, "name": n, "id": f"{base}/{n}{suffix}"} for n in names]
+    )
+
+
+@route("GET", SKUS, api_versions=API, action="Microsoft.Compute/images/read")
+def list_platform_skus(req: Request) -> Response:
+    return name_list(req, catalog.skus(req.params["publisherName"], req.params["offer"]), "")
+
+
+@route("GET", OFFERS, api_versions=API, action="Microsoft.Compute/images/read")
+def list_platform_offers(req: Request) -> Response:
+    return name_list(req, catalog.offers(req.params["publisherName"]), "")
+
+
+@route("GET", IMAGE_BASE, api_versions=API, action="Microsoft.Compute/images/read")
+def list_platform_publishers(req: Request) -> Response:
+    return name_list(req, catalog.publishers(), "")
+
+
+# ================================================================= image references
+
+
+def image_reference_facts(sim: Sim, reference: dict, location: str) -> tuple[dict, dict]:
+    """(facts, stored imageReference) of a VM's or disk's image reference."""
+    if (
+        reference.get("id")
+        and "/versions/" not in reference["id"].lower()
+        and ("/providers/microsoft.compute/locations/" in reference["id"].lower())
+    ):
+        return platform_reference_facts(sim, platform_parts(reference["id"]), location)
+    if reference.get("id"):
+        return stored_reference_facts(sim, reference["id"])
+    if reference.get("publisher"):
+        return platform_reference_facts(sim, reference, location)
+    raise ArmError(
+        400,
+        "InvalidParameter",
+        "The image reference needs an id or publisher, offer, sku and version.",
+        target="imageReference",
+    )
+
+
+def platform_parts(image_id: str) -> dict:
+    segments = image_id.strip("/").split("/")
+    lower = [segment.lower() for segment in segments]
+
+    def after(word: str) -> str:
+        return segments[lower.index(word) + 1] if word in lower else ""
+
+    return {
+        "publisher": after("publishers"),
+        "offer": after("offers"),
+        "sku": after("skus"),
+        "version": after("versions") or "latest",
+    }
+
+
+def platform_reference_facts(sim: Sim, reference: dict, location: str) -> tuple[dict, dict]:
+    image = platform_image(
+        sim,
+        location,
+        reference.get("publisher", ""),
+        reference.get("offer", ""),
+        reference.get("sku", ""),
+        reference.get("version") or "latest",
+    )
+    props = image["properties"]
+    facts = {
+        "osType": props["osDiskImage"]["operatingSystem"],
+        "hyperVGeneration": props["hyperVGeneration"],
+        "architecture": props["architecture"],
+        "sizeGB": props["osDiskImage"]["sizeInGb"],
+    }
+    stored = {
+        "publisher": reference["publisher"],
+        "offer": reference["offer"],
+        "sku": reference["sku"],
+        "version": reference.get("version") or "latest",
+        "exactVersion": image["name"],
+    }
+    return facts, stored
+
+
+def stored_reference_facts(sim: Sim, reference_id: str) -> tuple[dict, dict]:
+    kind = ids.parse(reference_id).type.lower()
+    if kind == "microsoft.compute/galleries/images":
+        reference_id = latest_version_id(sim, reference_id)
+    facts = facts_of(sim, reference_id)
+    return (
+        {
+            "osType": facts.os_type,
+            "hyperVGeneration": facts.hyper_v_generation,
+            "architecture": facts.architecture,
+            "sizeGB": facts.size_gb,
+        },
+        {"id": reference_id},
+    )
+
+
+def latest_version_id(sim: Sim, definition_id: str) -> str:
+    """The version a VM gets from a definition: the highest one not excluded from latest."""
+    if sim.store.get(definition_id) is None:
+        raise source_not_found(definition_id, "gallery image")
+    candidates = [
+        body
+        for body in sim.store.children(definition_id, VERSION)
+        if not body["properties"]["publishingProfile"].get("excludeFromLatest")
+    ]
+    if not candidates:
+        raise ArmError(
+            404,
+            "NotFound",
+            f"The gallery image '{definition_id}' has no version that can be used as latest.",
+        )
+    best = max(candidates, key=lambda body: rules.parse_version_name(ids.parse(body["id"]).name))
+    return best["id"]
+
+
+# ================================================================= virtual machines
+
+VM_COLLECTION = GROUP + "/providers/Microsoft.Compute/virtualMachines"
+VM_ITEM = VM_COLLECTION + "/{vmName}"
+
+
+def vm_id(req: Request) -> str:
+    return item_id(req, "virtualMachines", "vmName")
+
+
+@route("PUT", VM_ITEM, api_versions=API, action="Microsoft.Compute/virtualMachines/write")
+def put_vm(req: Request) -> Response:
+    sim, resource_id = req.sim, vm_id(req)
+    require_resource_group(sim, req.params["subscriptionId"], req.params["resourceGroupName"])
+    payload = payload_of(req)
+    existing = sim.store.get(resource_id)
+    if existing:
+        return update_vm(req, resource_id, existing, payload)
+    location = location_of(sim, payload, VIRTUAL_MACHINE)
+    props = payload.get("properties") or {}
+    vm_size = rules.require(
+        (props.get("hardwareProfile") or {}).get("vmSize"), "hardwareProfile.vmSize"
+    )
+    storage = props.get("storageProfile") or {}
+    os_disk_request = storage.get("osDisk") or {}
+    facts, reference = vm_image_facts(sim, storage, location)
+    security = props.get("securityProfile") or {}
+    security_type = security.get("securityType") or "Standard"
+    if security_type != "Standard" and facts["hyperVGeneration"] != "V2":
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            f"The security type '{security_type}' needs an image of Hyper-V generation V2.",
+            target="securityProfile.securityType",
+        )
+    disk_id, disk_size = attach_os_disk(
+        req, resource_id, location, os_disk_request, facts, reference
+    )
+    stored_storage = {
+        "osDisk": {
+            "osType": facts["osType"],
+            "name": ids.parse(disk_id).name,
+            "createOption": os_disk_request.get("createOption") or "FromImage",
+            "caching": os_disk_request.get("caching") or "ReadWrite",
+            "managedDisk": {
+                "id": disk_id,
+                "storageAccountType": (os_disk_request.get("managedDisk") or {}).get(
+                    "storageAccountType"
+                )
+                or "Premium_LRS",
+            },
+            "deleteOption": os_disk_request.get("deleteOption") or "Detach",
+            "diskSizeGB": disk_size,
+        },
+        "dataDisks": storage.get("dataDisks") or [],
+    }
+    if reference:
+        stored_storage["imageReference"] = reference
+    os_profile = {k: v for k, v in (props.get("osProfile") or {}).items() if k != "adminPassword"}
+    stored = {
+        "vmId": str(uuid.uuid4()),
+        "hardwareProfile": {"vmSize": vm_size},
+        "storageProfile": stored_storage,
+        "osProfile": os_profile,
+        "networkProfile": props.get("networkProfile") or {},
+        "provisioningState": "Creating",
+        "timeCreated": now_iso(sim),
+    }
+    if props.get("securityProfile"):
+        stored["securityProfile"] = props["securityProfile"]
+    body = resource_body(
+        resource_id, VIRTUAL_MACHINE, location, rules.check_tags(payload.get("tags")), stored
+    )
+    body["__power"] = "running"
+    body["__generalized"] = False
+    body["__hyperVGeneration"] = facts["hyperVGeneration"]
+    body["__architecture"] = facts["architecture"]
+    sim.store.put(resource_id, body)
+    return write_response(req, resource_id, body, True, VM_CREATE_SECONDS)
+
+
+def vm_image_facts(sim: Sim, storage: dict, location: str) -> tuple[dict, dict | None]:
+    os_disk = storage.get("osDisk") or {}
+    if (os_disk.get("createOption") or "").lower() == "attach":
+        disk_id = (os_disk.get("managedDisk") or {}).get("id")
+        rules.require(disk_id, "storageProfile.osDisk.managedDisk.id")
+        facts = facts_of(sim, disk_id)
+        return (
+            {
+                "osType": facts.os_type or os_disk.get("osType") or "Linux",
+                "hyperVGeneration": facts.hyper_v_generation,
+                "architecture": facts.architecture,
+                "sizeGB": facts.size_gb,
+            },
+            None,
+        )
+    reference = rules.require(storage.get("imageReference"), "storageProfile.imageReference")
+    return image_reference_facts(sim, reference, location)
+
+
+def attach_os_disk(
+    req: Request,
+    vm_resource_id: str,
+    location: str,
+    request: dict,
+    facts: dict,
+    reference: dict | None,
+) -> tuple[str, int]:
+    """The VM's OS disk: created with the VM from its image, or an existing one attached."""
+    sim = req.sim
+    if (request.get("createOption") or "").lower() == "attach":
+        disk_id = request["managedDisk"]["id"]
+        disk = sim.store.get(disk_id) or {}
+        if disk.get("managedBy"):
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Disk '{ids.parse(disk_id).name}' is attached to VM '{disk['managedBy']}'.",
+            )
+        disk["managedBy"] = vm_resource_id
+        disk["properties"]["diskState"] = "Attached"
+        sim.store.put(disk_id, disk)
+        return disk_id, disk["properties"].get("diskSizeGB", facts["sizeGB"])
+    p = req.params
+    name = request.get("name") or f"{p['vmName']}_OsDisk_1_{uuid.uuid4().hex}"
+    disk_id = compute_id(p["subscriptionId"], p["resourceGroupName"], "disks", name)
+    size = max(int(request.get("diskSizeGB") or 0), int(facts["sizeGB"]))
+    sku = (request.get("managedDisk") or {}).get("storageAccountType") or "Premium_LRS"
+    creation = {
+        "createOption": "FromImage",
+        "imageReference": image_reference_id(sim, reference, location),
+    }
+    disk = disk_body(
+        sim, disk_id, location, {}, sku, facts["osType"], facts["hyperVGeneration"], size, creation
+    )
+    disk["managedBy"] = vm_resource_id
+    disk["properties"]["diskState"] = "Attached"
+    disk["properties"]["provisioningState"] = "Succeeded"
+    sim.store.put(disk_id, disk)
+    return disk_id, size
+
+
+def image_reference_id(sim: Sim, reference: dict | None, location: str) -> dict:
+    if not reference:
+        return {}
+    if reference.get("id"):
+        return {"id": reference["id"]}
+    entry = catalog.find_sku(reference["publisher"], reference["offer"], reference["sku"])
+    assert entry is not None  # resolved before
+    return {"id": catalog.image_id(entry, reference["exactVersion"], location, sim.subscription_id)}
+
+
+def update_vm(req: Request, resource_id: str, body: dict, payload: dict) -> Response:
+    sim = req.sim
+    refuse_when_generalized(body, "update")
+    props = payload.get("properties") or {}
+    new_reference = (props.get("storageProfile") or {}).get("imageReference")
+    old_reference = body["properties"]["storageProfile"].get("imageReference") or {}
+    if new_reference and not same_reference(old_reference, new_reference):
+        raise rules.property_change_not_allowed("imageReference")
+    size = (props.get("hardwareProfile") or {}).get("vmSize")
+    if size:
+        body["properties"]["hardwareProfile"]["vmSize"] = size
+    if "tags" in payload:
+        body["tags"] = rules.check_tags(payload["tags"])
+    body["properties"]["provisioningState"] = "Updating"
+    sim.store.put(resource_id, body)
+    return write_response(req, resource_id, body, False, VM_UPDATE_SECONDS)
+
+
+def same_reference(old: dict, new: dict) -> bool:
+    keys = ("id", "publisher", "offer", "sku")
+    return all(str(old.get(k) or "").lower() == str(new.get(k) or "").lower() for k in keys)
+
+
+@route("PATCH", VM_ITEM, api_versions=API, action="Microsoft.Compute/virtualMachines/write")
+def patch_vm(req: Request) -> Response:
+    resource_id = vm_id(req)
+    body = get_or_404(req.sim, resource_id)
+    return update_vm(req, resource_id, body, payload_of(req))
+
+
+def refuse_when_generalized(body: dict, operation: str) -> None:
+    if body.get("__generalized"):
+        raise ArmError(
+            409,
+            "OperationNotAllowed",
+            f"Operation '{operation}' is not allowed on VM '{body['name']}' since the VM is "
+            "generalized.",
+        )
+
+
+@route("GET", VM_ITEM, api_versions=API, action="Microsoft.Compute/virtualMachines/read")
+def get_vm(req: Request) -> Response:
+    body = get_or_404(req.sim, vm_id(req))
+    view = public(body)
+    if (req.query.get("$expand") or "").lower() == "instanceview":
+        view["properties"]["instanceView"] = instance_view(body)
+    return Response.ok(view)
+
+
+@route(
+    "GET",
+    VM_ITEM + "/instanceView",
+    api_versions=API,
+    action="Microsoft.Compute/virtualMachines/instanceView/read",
+)
+def get_vm_instance_view(req: Request) -> Response:
+    return Response.ok(instance_view(get_or_404(req.sim, vm_id(req))))
+
+
+POWER_DISPLAY = {
+    "running": "VM running",
+    "starting": "VM starting",
+    "stopping": "VM stopping",
+    "stopped": "VM stopped",
+    "deallocating": "VM deallocating",
+    "deallocated": "VM deallocated",
+}
+
+
+def instance_view(body: dict) -> dict:
+    state = body["properties"]["provisioningState"]
+    statuses = [
+        {
+            "code": f"ProvisioningState/{state.lower()}",
+            "level": "Info" if state != "Failed" else "Error",
+            "displayStatus": f"Provisioning {state.lower()}",
+        }
+    ]
+    if body.get("__generalized"):
+        statuses.append(
+            {"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"}
+        )
+    power = body.get("__power", "running")
+    statuses.append(
+        {"code": f"PowerState/{power}", "level": "Info", "displayStatus": POWER_DISPLAY[power]}
+    )
+    storage = body["properties"]["storageProfile"]
+    return {
+        "computerName": (body["properties"].get("osProfile") or {}).get("computerName"),
+        "osName": storage["osDisk"]["osType"],
+        "hyperVGeneration": body.get("__hyperVGeneration", "V1"),
+        "disks": [{"name": storage["osDisk"]["name"], "statuses": statuses[:1]}],
+        "statuses": statuses,
+    }
+
+
+@route("GET", VM_COLLECTION, api_versions=API, action="Microsoft.Compute/virtualMachines/read")
+def list_vms_in_group(req: Request) -> Response:
+    return group_listing(req, VIRTUAL_MACHINE)
+
+
+@route(
+    "GET",
+    SUBSCRIPTION + "/providers/Microsoft.Compute/virtualMachines",
+    api_versions=API,
+    action="Microsoft.Compute/virtualMachines/read",
+)
+def list_vms(req: Request) -> Response:
+    return subscription_listing(req, VIRTUAL_MACHINE)
+
+
+@route(
+    "GET",
+    SUBSCRIPTION + "/providers/Microsoft.Compute/locations/{location}/virtualMachines",
+    api_versions=API,
+    action="Microsoft.Compute/virtualMachines/read",
+)
+def list_vms_by_location(req: Request) -> Response:
+    region = req.sim.normalize_location(req.params["location"])
+    scope = f"/subscriptions/{req.params['subscriptionId']}"
+    bodies = [b for b in req.sim.store.by_type(VIRTUAL_MACHINE, scope) if b["location"] == region]
+    return sorted_page(req, bodies)
+
+
+@route("DELETE", VM_ITEM, api_versions=API, action="Microsoft.Compute/virtualMachines/delete")
+def delete_vm(req: Request) -> Response:
+    return delete_response(req, vm_id(req), VM_DELETE_SECONDS)
+
+
+POWER_TRANSITIONS = {
+    # operation: (state while it runs, state after)
+    "deallocate": ("deallocating", "deallocated"),
+    "powerOff": ("stopping", "stopped"),
+    "start": ("starting", "running"),
+    "restart": ("starting", "running"),
+}
+
+
+def power_operation(req: Request, operation: str) -> Response:
+    sim, resource_id = req.sim, vm_id(req)
+    body = get_or_404(sim, resource_id)
+    if operation in ("start", "restart"):
+        refuse_when_generalized(body, operation)
+    if operation == "restart" and body.get("__power") != "running":
+        raise ArmError(
+            409,
+            "OperationNotAllowed",
+            f"Operation 'restart' is not allowed on VM '{body['name']}' since the VM is not "
+            "running.",
+        )
+    during, after = POWER_TRANSITIONS[operation]
+    body["__power"] = during
+    sim.store.put(resource_id, body)
+    return sim.lro(
+        req,
+        resource_id=resource_id,
+        status=202,
+        duration=POWER_SECONDS[operation],
+        on_done=power_changed,
+        on_done_args={"resource_id": resource_id, "power": after},
+        final=None,
+        location=body["location"],
+    )
+
+
+@event("compute.power_changed")
+def power_changed(sim: Sim, *, resource_id: str, power: str) -> None:
+    body = sim.store.get(resource_id)
+    if body is not None:
+        body["__power"] = power
+        sim.store.put(resource_id, body)
+
+
+def power_route(operation: str) -> None:
+    @route(
+        "POST",
+        VM_ITEM + f"/{operation}",
+        api_versions=API,
+        action=f"Microsoft.Compute/virtualMachines/{operation.lower()}/action",
+    )
+    def handler(req: Request) -> Response:
+        return power_operation(req, operation)
+
+    handler.__name__ = f"post_vm_{operation}"
+
+
+for _operation in POWER_TRANSITIONS:
+    power_route(_operation)
+
+
+@route(
+    "POST",
+    VM_ITEM + "/generalize",
+    api_versions=API,
+    action="Microsoft.Compute/virtualMachines/generalize/action",
+)
+def generalize_vm(req: Request) -> Response:
+    """Synchronous in Azure too (200, no polling): marks a stopped VM generalized."""
+    sim, resource_id = req.sim, vm_id(req)
+    body = get_or_404(sim, resource_id)
+    power = body.get("__power", "running")
+    if power not in ("stopped", "deallocated"):
+        state = "running" if power in ("running", "starting") else f"in state '{power}'"
+        raise ArmError(
+            409,
+            "OperationNotAllowed",
+            f"Operation 'generalize' is not allowed on VM '{body['name']}' since the VM is "
+            f"{state}. Please power off the VM (stop or deallocate it) and try again.",
+        )
+    body["__generalized"] = True
+    sim.store.put(resource_id, body)
+    return Response.ok(None)
+
+
+# ================================================================= disks and snapshots
+
+DISK_COLLECTION = GROUP + "/providers/Microsoft.Compute/disks"
+DISK_ITEM = DISK_COLLECTION + "/{diskName}"
+SNAPSHOT_COLLECTION = GROUP + "/providers/Microsoft.Compute/snapshots"
+SNAPSHOT_ITEM = SNAPSHOT_COLLECTION + "/{snapshotName}"
+DISK_SKUS = ("Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS", "Premium_ZRS",
+             "StandardSSD_ZRS", "PremiumV2_LRS")  # fmt: skip
+SNAPSHOT_SKUS = ("Standard_LRS", "Premium_LRS", "Standard_ZRS")
+
+
+def disk_body(
+    sim: Sim,
+    resource_id: str,
+    location: str,
+    tags: dict,
+    sku: str,
+    os_type: str | None,
+    hyper_v_generation: str | None,
+    size_gb: int,
+    creation: dict,
+) -> dict:
+    kind = ids.parse(resource_id).type
+    props: dict[str, Any] = {
+        "creationData": creation,
+        "diskSizeGB": size_gb,
+        "diskSizeBytes": size_gb * 1024**3,
+        "uniqueId": str(uuid.uuid4()),
+        "timeCreated": now_iso(sim),
+        "provisioningState": "Creating",
+        "diskState": "Unattached",
+    }
+    if os_type:
+        props["osType"] = os_type
+    if hyper_v_generation:
+        props["hyperVGeneration"] = hyper_v_generation
+    return {
+        "id": resource_id,
+        "name": ids.parse(resource_id).name,
+        "type": kind,
+        "location": location,
+        "tags": tags,
+        "sku": {"name": sku, "tier": sku.split("_")[0].replace("SSD", "")},
+        "properties": props,
+    }
+
+
+def creation_facts(sim: Sim, creation: dict, location: str, snapshot: bool) -> dict:
+    """Size, OS type and generation a new disk or snapshot inherits from its source."""
+    option = rules.require(creation.get("createOption"), "creationData.createOption")
+    options = ("Copy", "Import") if snapshot else ("Empty", "Copy", "FromImage", "Import")
+    option = rules.check_enum(option, options, "creationData.createOption")
+    if option == "Empty":
+        return {}
+    if option == "Copy":
+        source_id = rules.require(creation.get("sourceResourceId"), "creationData.sourceResourceId")
+        source = sim.store.get(source_id)
+        if source is None or ids.parse(source_id).type.lower() not in (
+            DISK.lower(),
+            SNAPSHOT.lower(),
+        ):
+            raise source_not_found(source_id)
+        props = source["properties"]
+        return {
+            "sizeGB": props.get("diskSizeGB"),
+            "osType": props.get("osType"),
+            "hyperVGeneration": props.get("hyperVGeneration"),
+        }
+    if option == "Import":
+        rules.require(creation.get("sourceUri"), "creationData.sourceUri")
+        account = rules.require(creation.get("storageAccountId"), "creationData.storageAccountId")
+        if sim.store.get(account) is None:
+            raise source_not_found(account, "storage account")
+        return {}
+    reference = creation.get("imageReference") or creation.get("galleryImageReference") or {}
+    rules.require(reference.get("id"), "creationData.imageReference.id")
+    facts, _ = image_reference_facts(sim, reference, location)
+    return facts
+
+
+def put_disk_like(req: Request, collection: str, name_param: str, snapshot: bool) -> Response:
+    sim = req.sim
+    resource_id = item_id(req, collection, name_param)
+    require_resource_group(sim, req.params["subscriptionId"], req.params["resourceGroupName"])
+    payload = payload_of(req)
+    existing = sim.store.get(resource_id)
+    if existing:
+        return update_disk_like(req, resource_id, existing, payload)
+    resource_type = SNAPSHOT if snapshot else DISK
+    location = location_of(sim, payload, resource_type)
+    props = payload.get("properties") or {}
+    creation = rules.require(props.get("creationData"), "creationData")
+    inherited = creation_facts(sim, creation, location, snapshot)
+    size = props.get("diskSizeGB") or inherited.get("sizeGB")
+    size = int(rules.require(size, "diskSizeGB"))
+    if inherited.get("sizeGB") and size < int(inherited["sizeGB"]):
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            f"The disk size {size} GB is smaller than the source's {inherited['sizeGB']} GB.",
+            target="diskSizeGB",
+        )
+    skus = SNAPSHOT_SKUS if snapshot else DISK_SKUS
+    sku = (
+        rules.check_enum((payload.get("sku") or {}).get("name") or "Standard_LRS", skus, "sku.name")
+        or "Standard_LRS"
+    )
+    os_type = rules.check_enum(
+        props.get("osType") or inherited.get("osType"), rules.OS_TYPES, "osType"
+    )
+    generation = rules.check_enum(
+        props.get("hyperVGeneration") or inherited.get("hyperVGeneration"),
+        rules.HYPER_V_GENERATIONS,
+        "hyperVGeneration",
+    )
+    body = disk_body(
+        sim,
+        resource_id,
+        location,
+        rules.check_tags(payload.get("tags")),
+        sku,
+        os_type,
+        generation,
+        size,
+        creation,
+    )
+    if snapshot:
+        body["properties"].pop("diskState")
+        body["properties"]["incremental"] = bool(props.get("incremental", False))
+    sim.store.put(resource_id, body)
+    seconds = SNAPSHOT_SECONDS if snapshot else DISK_SECONDS
+    return write_response(req, resource_id, body, True, seconds)
+
+
+def update_disk_like(req: Request, resource_id: str, body: dict, payload: dict) -> Response:
+    props = payload.get("properties") or {}
+    size = props.get("diskSizeGB")
+    if size is not None:
+        if int(size) < int(body["properties"]["diskSizeGB"]):
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                "Disk size cannot be decreased: the new size must be greater than or equal to "
+                f"{body['properties']['diskSizeGB']} GB.",
+                target="diskSizeGB",
+            )
+        body["properties"]["diskSizeGB"] = int(size)
+        body["properties"]["diskSizeBytes"] = int(size) * 1024**3
+    if "tags" in payload:
+        body["tags"] = rules.check_tags(payload["tags"])
+    body["properties"]["provisioningState"] = "Updating"
+    req.sim.store.put(resource_id, body)
+    return write_response(req, resource_id, body, False, DISK_SECONDS)
+
+
+def delete_disk_like(req: Request, resource_id: str) -> Response:
+    body = req.sim.store.get(resource_id)
+    if body and body.get("managedBy"):
+        raise ArmError(
+            409,
+            "OperationNotAllowed",
+            f"Disk {body['name']} is attached to VM {body['managedBy']}.",
+        )
+    return delete_response(req, resource_id, DISK_SECONDS)
+
+
+@route("PUT", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/write")
+def put_disk(req: Request) -> Response:
+    return put_disk_like(req, "disks", "diskName", snapshot=False)
+
+
+@route("PATCH", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/write")
+def patch_disk(req: Request) -> Response:
+    resource_id = item_id(req, "disks", "diskName")
+    return update_disk_like(req, resource_id, get_or_404(req.sim, resource_id), payload_of(req))
+
+
+@route("GET", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/read")
+def get_disk(req: Request) -> Response:
+    return Response.ok(public(get_or_404(req.sim, item_id(req, "disks", "diskName"))))
+
+
+@route("DELETE", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/delete")
+def delete_disk(req: Request) -> Response:
+    return delete_disk_like(req, item_id(req, "disks", "diskName"))
+
+
+@route("GET", DISK_COLLECTION, api_versions=DISK_API, action="Microsoft.Compute/disks/read")
+def list_disks_in_group(req: Request) -> Response:
+    return group_listing(req, DISK)
+
+
+@route(
+    "GET",
+    SUBSCRIPTION + "/providers/Microsoft.Compute/disks",
+    api_versions=DISK_API,
+    action="Microsoft.Compute/disks/read",
+)
+def list_disks(req: Request) -> Response:
+    return subscription_listing(req, DISK)
+
+
+@route("PUT", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/write")
+def put_snapshot(req: Request) -> Response:
+    return put_disk_like(req, "snapshots", "snapshotName", snapshot=True)
+
+
+@route("PATCH", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/write")
+def patch_snapshot(req: Request) -> Response:
+    resource_id = item_id(req, "snapshots", "snapshotName")
+    return update_disk_like(req, resource_id, get_or_404(req.sim, resource_id), payload_of(req))
+
+
+@route("GET", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/read")
+def get_snapshot(req: Request) -> Response:
+    return Response.ok(public(get_or_404(req.sim, item_id(req, "snapshots", "snapshotName"))))
+
+
+@route("DELETE", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/delete")
+def delete_snapshot(req: Request) -> Response:
+    return delete_response(req, item_id(req, "snapshots", "snapshotName"), DISK_SECONDS)
+
+
+@route("GET", SNAPSHOT_COLLECTION, api_versions=DISK_API, action="Microsoft.Compute/snapshots/read")
+def list_snapshots_in_group(req: Request) -> Response:
+    return group_listing(req, SNAPSHOT)
+
+
+@route(
+    "GET",
+    SUBSCRIPTION + "/providers/Microsoft.Compute/snapshots",
+    api_versions=DISK_API,
+    action="Microsoft.Compute/snapshots/read",
+)
+def list_snapshots(req: Request) -> Response:
+    return subscription_listing(req, SNAPSHOT)
+
+
+# ================================================================= managed images
+
+IMAGE_COLLECTION = GROUP + "/providers/Microsoft.Compute/images"
+IMAGE_ITEM = IMAGE_COLLECTION + "/{imageName}"
+
+
+def image_resource_id(req: Request) -> str:
+    return item_id(req, "images", "imageName")
+
+
+def image_from_vm(sim: Sim, vm_ref: dict, location: str) -> tuple[dict, str]:
+    """Storage profile and Hyper-V generation of an image captured from a generalized VM."""
+    vm_key = rules.require(vm_ref.get("id"), "sourceVirtualMachine.id")
+    vm = sim.store.get(vm_key)
+    if vm is None or vm["location"] != location:
+        raise ArmError(
+            404,
+            "NotFound",
+            f"Source Virtual Machine '{ids.parse(vm_key).name}' specified in the request does not "
+            "exist in this Azure location.",
+        )
+    if not vm.get("__generalized"):
+        raise ArmError(
+            409,
+            "OperationNotAllowed",
+            "Capture operation cannot be completed because the VM is not generalized.",
+        )
+    os_disk = vm["properties"]["storageProfile"]["osDisk"]
+    storage = {
+        "osDisk": {
+            "osType": os_disk["osType"],
+            "osState": "Generalized",
+            "managedDisk": {"id": os_disk["managedDisk"]["id"]},
+            "caching": os_disk.get("caching", "ReadWrite"),
+            "storageAccountType": os_disk["managedDisk"].get("storageAccountType"),
+            "diskSizeGB": os_disk.get("diskSizeGB"),
+        },
+        "dataDisks": [],
+    }
+    return storage, vm.get("__hyperVGeneration", "V1")
+
+
+def image_from_disks(sim: Sim, storage: dict, location: str) -> tuple[dict, str | None]:
+    """Storage profile of an image made from managed disks, snapshots or VHD blobs."""
+    os_disk = dict(rules.require(storage.get("osDisk"), "storageProfile.osDisk"))
+    os_disk["osType"] = rules.check_enum(
+        rules.require(os_disk.get("osType"), "storageProfile.osDisk.osType"),
+        rules.OS_TYPES,
+        "storageProfile.osDisk.osType",
+    )
+    os_disk["osState"] = rules.check_enum(
+        rules.require(os_disk.get("osState"), "storageProfile.osDisk.osState"),
+        rules.OS_STATES,
+        "storageProfile.osDisk.osState",
+    )
+    generation = None
+    source = disk_source_of(os_disk, "storageProfile.osDisk")
+    if source:
+        facts = facts_of(sim, source)
+        generation = facts.hyper_v_generation
+        os_disk.setdefault("diskSizeGB", facts.size_gb)
+    luns: set[int] = set()
+    data_disks = []
+    for index, disk in enumerate(storage.get("dataDisks") or []):
+        lun = disk.get("lun")
+        if not isinstance(lun, int) or lun in luns:
+            raise ArmError(
+                400,
+                "InvalidParameter",
+                f"dataDisks[{index}].lun must be a unique integer.",
+                target=f"storageProfile.dataDisks[{index}].lun",
+            )
+        luns.add(lun)
+        data_source = disk_source_of(disk, f"storageProfile.dataDisks[{index}]")
+        if data_source and sim.store.get(data_source) is None:
+            raise source_not_found(data_source)
+        data_disks.append(disk)
+    os_disk.setdefault("caching", "ReadWrite")
+    return {
+        "osDisk": os_disk,
+        "dataDisks": data_disks,
+        "zoneResilient": bool(storage.get("zoneResilient", False)),
+    }, generation
+
+
+def disk_source_of(disk: dict, where: str) -> str | None:
+    managed = (disk.get("managedDisk") or {}).get("id")
+    snapshot = (disk.get("snapshot") or {}).get("id")
+    blob = disk.get("blobUri")
+    given = [value for value in (managed, snapshot, blob) if value]
+    if len(given) != 1:
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            f"{where} needs exactly one of managedDisk, snapshot or blobUri.",
+            target=where,
+        )
+    return managed or snapshot
+
+
+@route("PUT", IMAGE_ITEM, api_versions=API, action="Microsoft.Compute/images/write")
+def put_image(req: Request) -> Response:
+    sim, resource_id = req.sim, image_resource_id(req)
+    require_resource_group(sim, req.params["subscriptionId"], req.params["resourceGroupName"])
+    payload = payload_of(req)
+    location = location_of(sim, payload, MANAGED_IMAGE)
+    props = payload.get("properties") or {}
+    existing = sim.store.get(resource_id)
+    stored = image_properties(sim, props, location)
+    if existing:
+        check_image_update(existing["properties"], stored)
+    stored["provisioningState"] = "Updating" if existing else "Creating"
+    body = resource_body(
+        resource_id, MANAGED_IMAGE, location, rules.check_tags(payload.get("tags")), stored
+    )
+    sim.store.put(resource_id, body)
+    return write_response(req, resource_id, body, existing is None, IMAGE_SECONDS)
+
+
+def image_properties(sim: Sim, props: dict, location: str) -> dict:
+    requested = rules.check_enum(
+        props.get("hyperVGeneration"), rules.HYPER_V_GENERATIONS, "hyperVGeneration"
+    )
+    if props.get("sourceVirtualMachine"):
+        storage, generation = image_from_vm(sim, props["sourceVirtualMachine"], location)
+        storage["zoneResilient"] = bool(
+            (props.get("storageProfile") or {}).get("zoneResilient", False)
+        )
+    else:
+        storage, generation = image_from_disks(
+            sim, rules.require(props.get("storageProfile"), "storageProfile"), location
+        )
+    if requested and generation and requested != generation:
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            f"The Hyper-V generation '{requested}' does not match the source's generation "
+            f"'{generation}'.",
+            target="hyperVGeneration",
+        )
+    stored: dict[str, Any] = {
+        "storageProfile": storage,
+        "hyperVGeneration": requested or generation or "V1",
+    }
+    if props.get("sourceVirtualMachine"):
+        stored["sourceVirtualMachine"] = {"id": props["sourceVirtualMachine"]["id"]}
+    return stored
+
+
+def check_image_update(old: dict, new: dict) -> None:
+    old_vm = (old.get("sourceVirtualMachine") or {}).get("id", "").lower()
+    new_vm = (new.get("sourceVirtualMachine") or {}).get("id", "").lower()
+    if old_vm != new_vm:
+        raise rules.property_change_not_allowed("sourceVirtualMachine")
+    if old.get("hyperVGeneration") != new.get("hyperVGeneration"):
+        raise rules.property_change_not_allowed("hyperVGeneration")
+    old_os, new_os = old["storageProfile"]["osDisk"], new["storageProfile"]["osDisk"]
+    for field in ("osType", "osState"):
+        if old_os.get(field) != new_os.get(field):
+            raise rules.property_change_not_allowed(f"storageProfile.osDisk.{field}")
+
+
+@route("PATCH", IMAGE_ITEM, api_versions=API, action="Microsoft.Compute/images/write")
+def patch_image(req: Request) -> Response:
+    sim, resource_id = req.sim, image_resource_id(req)
+    body = get_or_404(sim, resource_id)
+    payload = payload_of(req)
+    props = payload.get("properties") or {}
+    generation = props.get("hyperVGeneration")
+    if generation and generation != body["properties"]["hyperVGeneration"]:
+        raise rules.property_change_not_allowed("hyperVGeneration")
+    for fixed in ("sourceVirtualMachine", "storageProfile"):
+        if props.get(fixed) is not None:
+            raise rules.property_change_not_allowed(fixed)
+    if "tags" in payload:
+        body["tags"] = rules.check_tags(payload["tags"])
+    body["properties"]["provisioningState"] = "Updating"
+    sim.store.put(resource_id, body)
+    return write_response(req, resource_id, body, False, 10.0)
+
+
+@route("GET", IMAGE_ITEM, api_versions=API, action="Microsoft.Compute/images/read")
+def get_image(req: Request) -> Response:
+    return Response.ok(public(get_or_404(req.sim, image_resource_id(req))))
+
+
+@route("GET", IMAGE_COLLECTION, api_versions=API, action="Microsoft.Compute/images/read")
+def list_images_in_group(req: Request) -> Response:
+    return group_listing(req, MANAGED_IMAGE)
+
+
+@route(
+    "GET",
+    SUBSCRIPTION + "/providers/Microsoft.Compute/images",
+    api_versions=API,
+    action="Microsoft.Compute/images/read",
+)
+def list_images(req: Request) -> Response:
+    return subscription_listing(req, MANAGED_IMAGE)
+
+
+@route("DELETE", IMAGE_ITEM, api_versions=API, action="Microsoft.Compute/images/delete")
+def delete_image(req: Request) -> Response:
+    return delete_response(req, image_resource_id(req), IMAGE_DELETE_SECONDS)
+
+
+def create_image_from_build(
+    sim: Sim,
+    image_id: str,
+    *,
+    location: str,
+    os_type: str,
+    hyper_v_generation: str,
+    tags: dict,
+) -> dict:
+    """A managed image holding a build's result (see compute.create_managed_image_from_build)."""
+    parsed = ids.parse(image_id)
+    if parsed.type.lower() != MANAGED_IMAGE.lower() or not parsed.resource_group:
+        raise ArmError(
+            400, "InvalidParameter", f"'{image_id}' is not a managed image id.", target="imageId"
+        )
+    require_resource_group(sim, parsed.subscription_id or "", parsed.resource_group)
+    if sim.store.get(image_id) is not None:
+        raise ArmError(
+            409,
+            "Conflict",
+            f"The managed image '{image_id}' already exists; a build does not overwrite it.",
+        )
+    region = sim.normalize_location(location, MANAGED_IMAGE)
+    stored = {
+        "storageProfile": {
+            "osDisk": {
+                "osType": rules.check_enum(
+                    rules.require(os_type, "osType"), rules.OS_TYPES, "osType"
+                ),
+                "osState": "Generalized",
+                "caching": "ReadWrite",
+                "storageAccountType": "Standard_LRS",
+                "diskSizeGB": 30,
+            },
+            "dataDisks": [],
+            "zoneResilient": False,
+        },
+        "hyperVGeneration": rules.check_enum(
+            hyper_v_generation or "V1", rules.HYPER_V_GENERATIONS, "hyperVGeneration"
+        ),
+        "provisioningState": "Creating",
+    }
+    body = resource_body(image_id, MANAGED_IMAGE, region, rules.check_tags(tags), stored)
+    sim.store.put(image_id, body)
+    sim.schedule(IMAGE_SECONDS, "compute.provisioned", resource_id=image_id)
+    return public(body)

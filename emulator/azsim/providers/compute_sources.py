@@ -1,0 +1,216 @@
+"""Shared pieces of the Microsoft.Compute provider: ids, resource bodies and source facts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from azsim.core import ids
+from azsim.core.errors import ArmError, resource_group_not_found
+from azsim.providers.compute_rules import SourceFacts, definition_security_type
+
+if TYPE_CHECKING:
+    from azsim.core.sim import Sim
+
+PROVIDER = "Microsoft.Compute"
+GALLERY = "Microsoft.Compute/galleries"
+DEFINITION = "Microsoft.Compute/galleries/images"
+VERSION = "Microsoft.Compute/galleries/images/versions"
+MANAGED_IMAGE = "Microsoft.Compute/images"
+VIRTUAL_MACHINE = "Microsoft.Compute/virtualMachines"
+DISK = "Microsoft.Compute/disks"
+SNAPSHOT = "Microsoft.Compute/snapshots"
+STORAGE_ACCOUNT = "Microsoft.Storage/storageAccounts"
+
+
+def group_id(subscription_id: str, resource_group: str) -> str:
+    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
+
+
+def compute_id(subscription_id: str, resource_group: str, *path: str) -> str:
+    """`/subscriptions/../resourceGroups/../providers/Microsoft.Compute/<path...>`."""
+    return f"{group_id(subscription_id, resource_group)}/providers/{PROVIDER}/" + "/".join(path)
+
+
+def require_resource_group(sim: Sim, subscription_id: str, resource_group: str) -> dict:
+    group = sim.store.get(group_id(subscription_id, resource_group))
+    if group is None:
+        raise resource_group_not_found(resource_group)
+    return group
+
+
+def require_parent(sim: Sim, parent_id: str) -> dict:
+    parent = sim.store.get(parent_id)
+    if parent is None:
+        raise ArmError(
+            404,
+            "ParentResourceNotFound",
+            "Can not perform requested operation on nested resource. Parent resource "
+            f"'{ids.type_with_names(parent_id).split('/', 1)[1]}' not found.",
+        )
+    return parent
+
+
+def resource_body(
+    resource_id: str, resource_type: str, location: str, tags: dict, properties: dict
+) -> dict:
+    return {
+        "id": resource_id,
+        "name": ids.parse(resource_id).name,
+        "type": resource_type,
+        "location": location,
+        "tags": tags,
+        "properties": properties,
+    }
+
+
+def source_not_found(resource_id: str, what: str = "source") -> ArmError:
+    return ArmError(
+        404,
+        "NotFound",
+        f"The {what} '{resource_id}' specified in the request does not exist in this Azure "
+        "location or cannot be accessed.",
+    )
+
+
+def kind_of(resource_id: str) -> str:
+    return ids.parse(resource_id).type.lower()
+
+
+def require_authorized_read(sim: Sim, principal_object_id: str | None, resource_id: str) -> None:
+    """Reading a source in another scope needs the caller's read permission on it."""
+    if principal_object_id is None:
+        return
+    action = f"{ids.parse(resource_id).type}/read"
+    sim.authz.check(principal_object_id, action, resource_id)
+
+
+# ---------------------------------------------------------------- facts of a source
+
+
+def facts_of(sim: Sim, resource_id: str, definition: dict | None = None) -> SourceFacts:
+    """What `resource_id` is as a source of an image (404 NotFound when it does not exist)."""
+    body = sim.store.get(resource_id)
+    if body is None:
+        raise source_not_found(resource_id)
+    kind = kind_of(resource_id)
+    readers = {
+        MANAGED_IMAGE.lower(): _managed_image_facts,
+        VIRTUAL_MACHINE.lower(): _virtual_machine_facts,
+        VERSION.lower(): _gallery_version_facts,
+        DISK.lower(): _disk_facts,
+        SNAPSHOT.lower(): _disk_facts,
+    }
+    reader = readers.get(kind)
+    if reader is None:
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            f"The resource '{resource_id}' of type '{ids.parse(resource_id).type}' cannot be used "
+            "as an image source.",
+            target="storageProfile.source.id",
+        )
+    facts = reader(sim, body)
+    if definition is not None and facts.os_state == "":
+        # Disks and snapshots carry no OS state: the definition's is taken on trust, as Azure does.
+        facts.os_state = definition["osState"]
+    return facts
+
+
+def _managed_image_facts(sim: Sim, body: dict) -> SourceFacts:
+    props = body["properties"]
+    os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
+    return SourceFacts(
+        resource_id=body["id"],
+        location=body["location"],
+        os_type=os_disk.get("osType", "Linux"),
+        os_state=os_disk.get("osState", "Generalized"),
+        hyper_v_generation=props.get("hyperVGeneration", "V1"),
+        architecture="x64",
+        security_type="Standard",
+        size_gb=os_disk.get("diskSizeGB") or 30,
+    )
+
+
+def _virtual_machine_facts(sim: Sim, body: dict) -> SourceFacts:
+    props = body["properties"]
+    os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
+    security = (props.get("securityProfile") or {}).get("securityType") or "Standard"
+    return SourceFacts(
+        resource_id=body["id"],
+        location=body["location"],
+        os_type=os_disk.get("osType", "Linux"),
+        os_state="Generalized" if body.get("__generalized") else "Specialized",
+        hyper_v_generation=body.get("__hyperVGeneration", "V1"),
+        architecture=body.get("__architecture", "x64"),
+        security_type=security,
+        size_gb=os_disk.get("diskSizeGB") or 30,
+    )
+
+
+def _gallery_version_facts(sim: Sim, body: dict) -> SourceFacts:
+    definition = sim.store.get(ids.parse(body["id"]).parent) or {"properties": {}}
+    props = definition["properties"]
+    security = definition_security_type(props)
+    return SourceFacts(
+        resource_id=body["id"],
+        location=body["location"],
+        os_type=props.get("osType", "Linux"),
+        os_state=props.get("osState", "Generalized"),
+        hyper_v_generation=props.get("hyperVGeneration", "V1"),
+        architecture=props.get("architecture", "x64"),
+        security_type="Standard" if security.endswith("Supported") else security,
+        size_gb=body.get("__sizeGB", 30),
+    )
+
+
+def _disk_facts(sim: Sim, body: dict) -> SourceFacts:
+    props = body["properties"]
+    return SourceFacts(
+        resource_id=body["id"],
+        location=body["location"],
+        os_type=props.get("osType") or "",
+        os_state="",
+        hyper_v_generation=props.get("hyperVGeneration") or "V1",
+        architecture=(props.get("supportedCapabilities") or {}).get("architecture") or "x64",
+        security_type=((props.get("securityProfile") or {}).get("securityType") or "Standard"),
+        size_gb=props.get("diskSizeGB") or 30,
+    )
+
+
+def vhd_facts(sim: Sim, uri: str, storage_account_id: str | None, definition: dict) -> SourceFacts:
+    """A VHD blob: only its storage account's region is known; the rest is the definition's."""
+    if not storage_account_id:
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            "Required parameter 'storageAccountId' is missing (null).",
+            target="storageProfile.osDiskImage.source.storageAccountId",
+        )
+    account = sim.store.get(storage_account_id)
+    if account is None:
+        raise source_not_found(storage_account_id, "storage account")
+    if not uri.lower().startswith("https://"):
+        raise ArmError(
+            400,
+            "InvalidParameter",
+            f"The VHD uri '{uri}' is not a valid https blob uri.",
+            target="storageProfile.osDiskImage.source.uri",
+        )
+    return SourceFacts(
+        resource_id=uri,
+        location=account.get("location", ""),
+        os_type=definition["osType"],
+        os_state=definition["osState"],
+        hyper_v_generation=definition.get("hyperVGeneration", "V1"),
+        architecture=definition.get("architecture", "x64"),
+        security_type="Standard",
+    )
+
+
+def public(body: dict | None) -> Any:
+    """A stored body without its internal (`__`) keys."""
+    if isinstance(body, dict):
+        return {k: public(v) for k, v in body.items() if not k.startswith("__")}
+    if isinstance(body, list):
+        return [public(item) for item in body]
+    return body
