@@ -68,8 +68,9 @@ def test_next_patch_version_compares_numerically() -> None:
     assert rules.next_patch_version(["2.1.0"], major=3) == "3.0.1"
 
 
-def test_version_from_platform_version_drops_leading_zeros() -> None:
-    assert rules.version_from_platform_version("22.04.202409170") == "22.4.202409170"
+def test_version_from_platform_version_keeps_the_platform_spelling() -> None:
+    assert rules.version_from_platform_version("22.04.202409170") == "22.04.202409170"
+    assert rules.parse_version_name("22.04.202409170") == (22, 4, 202409170)
     with pytest.raises(ArmError):
         rules.version_from_platform_version("9.4.9999999999")
 

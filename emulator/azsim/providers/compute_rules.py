@@ -136,7 +136,7 @@ def next_patch_version(existing_names: list[str], major: int | None = None) -> s
 
 
 def version_from_platform_version(platform_version: str) -> str:
-    """A platform image version (e.g. 22.04.202409170) as a gallery version name."""
+    """A platform image version (e.g. 22.04.202409170) as a gallery version name, unchanged."""
     parts = platform_version.split(".")
     if len(parts) != 3 or not all(part.isdigit() for part in parts):
         raise invalid(
@@ -147,7 +147,7 @@ def version_from_platform_version(platform_version: str) -> str:
     numbers = [int(part) for part in parts]
     if any(number > INT32_MAX for number in numbers):
         raise invalid("version", f"The platform image version '{platform_version}' is too large.")
-    return ".".join(str(number) for number in numbers)
+    return platform_version
 
 
 # ---------------------------------------------------------------- generic checks
