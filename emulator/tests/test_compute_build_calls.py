@@ -83,9 +83,10 @@ def test_build_publishes_a_version_that_provisions_then_replicates(
     props = version["properties"]
     assert props["provisioningState"] == "Creating"
     assert props["publishingProfile"]["excludeFromLatest"] is True
+    # The gallery service writes region display names back.
     assert [r["name"] for r in props["publishingProfile"]["targetRegions"]] == [
-        "eastus",
-        "westeurope",
+        "East US",
+        "West Europe",
     ]
     assert {r["storageAccountType"] for r in props["publishingProfile"]["targetRegions"]} == {
         "Standard_ZRS"
@@ -97,7 +98,7 @@ def test_build_publishes_a_version_that_provisions_then_replicates(
     assert stored is not None and stored["properties"]["provisioningState"] == "Succeeded"
     status = compute.version_view(sim, stored, True)["properties"]["replicationStatus"]
     assert status["aggregatedState"] == "InProgress"
-    assert {s["region"]: s["state"] for s in status["summary"]}["eastus"] == "Completed"
+    assert {s["region"]: s["state"] for s in status["summary"]}["East US"] == "Completed"
 
     advance(sim, 3600)
     status = compute.version_view(sim, sim.store.get(version_id) or {}, True)

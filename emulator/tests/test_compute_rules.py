@@ -181,13 +181,21 @@ def test_community_sharing_needs_publisher_info_and_enable() -> None:
 
 
 def test_gallery_view_hides_groups_unless_expanded() -> None:
-    body = {"properties": {"sharingProfile": {"permissions": "Groups",
-                                              "groups": [{"type": "Subscriptions", "ids": ["a"]}]}}}  # fmt: skip
-    assert "groups" not in rules.gallery_view(body, None, None)["properties"]["sharingProfile"]
+    groups = [{"type": "Subscriptions", "ids": ["a"]}]
+    body = {"properties": {"sharingProfile": {"permissions": "Groups", "groups": groups}}}
+    plain = rules.gallery_view(body, "Permissions", None)["properties"]["sharingProfile"]
+    assert plain == {"permissions": "Groups"}
     expanded = rules.gallery_view(body, None, "SharingProfile/Groups")
-    assert expanded["properties"]["sharingProfile"]["groups"][0]["ids"] == ["a"]
-    selected = rules.gallery_view(body, "Permissions", None)
-    assert selected["properties"]["sharingProfile"]["permissions"] == "Groups"
+    assert expanded["properties"]["sharingProfile"]["groups"] == groups
+    assert body["properties"]["sharingProfile"]["groups"] == groups
+
+
+def test_display_regions_uses_service_spelling() -> None:
+    view = {"properties": {"publishingProfile": {"targetRegions": [{"name": "eastus"}]},
+                           "replicationStatus": {"summary": [{"region": "westus"}]}}}  # fmt: skip
+    rules.display_regions(view, {"eastus": "East US", "westus": "West US"})
+    assert view["properties"]["publishingProfile"]["targetRegions"][0]["name"] == "East US"
+    assert view["properties"]["replicationStatus"]["summary"][0]["region"] == "West US"
 
 
 def test_publishing_profile_defaults_to_the_home_region() -> None:

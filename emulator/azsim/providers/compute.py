@@ -7,6 +7,7 @@ Managed images, virtual machines, disks, snapshots and the platform image catalo
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from azsim.core import ids
@@ -102,11 +103,14 @@ def start_delete(req: Request, resource_id: str, seconds: float, **done_args: An
 def accepted_write(
     req: Request, resource_id: str, body: dict, created: bool, seconds: float
 ) -> Response:
+    view = public(body)
+    if body.get("type") == VERSION:
+        view = version_view(req.sim, body)
     return req.sim.lro(
         req,
         resource_id=resource_id,
         status=201 if created else 200,
-        body=public(body),
+        body=view,
         duration=seconds,
         on_done=provisioned,
         on_done_args={"resource_id": resource_id},
@@ -569,6 +573,7 @@ def prepare_version(
     )
     body["__replication"] = plan
     body["__sizeGB"] = facts.size_gb
+    body["__facts"] = dataclasses.asdict(facts)
     seconds = rules.provisioning_seconds(plan, location, now) if not existing else 30.0
     return body, seconds
 
@@ -660,13 +665,14 @@ def get_version(req: Request) -> Response:
     return Response.ok(version_view(req.sim, body, expand == "replicationstatus"))
 
 
-def version_view(sim: Sim, body: dict, with_replication: bool) -> dict:
+def version_view(sim: Sim, body: dict, with_replication: bool = False) -> dict:
+    """A stored version as the service returns it."""
     view = public(body)
     if with_replication:
         view["properties"]["replicationStatus"] = rules.replication_status(
             body.get("__replication") or {}, sim.now()
         )
-    return view
+    return rules.display_regions(view, sim.region_names)
 
 
 @route(
@@ -678,7 +684,8 @@ def version_view(sim: Sim, body: dict, with_replication: bool) -> dict:
 def list_versions(req: Request) -> Response:
     parent = definition_id(req.params)
     require_parent(req.sim, parent)
-    return listing(req, req.sim.store.children(parent, VERSION))
+    versions = sorted(req.sim.store.children(parent, VERSION), key=lambda b: b["id"].lower())
+    return req.sim.page(req, [version_view(req.sim, body) for body in versions])
 
 
 @route(
@@ -863,7 +870,7 @@ def create_gallery_image_version_from_build(
     body, seconds = prepare_version(sim, version_id, payload, None, None, facts)
     sim.store.put(version_id, body)
     sim.schedule(seconds, provisioned, resource_id=version_id)
-    return public(body)
+    return version_view(sim, body)
 
 
 def build_facts(sim: Sim, source: dict, location: str) -> rules.SourceFacts:

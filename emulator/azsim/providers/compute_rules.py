@@ -300,19 +300,26 @@ def apply_sharing_update(profile: dict, update: dict, public_name: str) -> dict:
 
 
 def gallery_view(body: dict, select: str | None, expand: str | None) -> dict:
-    """Apply `$select=Permissions` and `$expand=SharingProfile/Groups` to a stored gallery."""
+    """A stored gallery as GET returns it: the sharing groups only with
+    `$expand=SharingProfile/Groups` (`$select=Permissions` needs nothing hidden)."""
     view = {**body, "properties": dict(body.get("properties") or {})}
     sharing = view["properties"].get("sharingProfile")
     if sharing is None:
         return view
     sharing = dict(sharing)
-    wants_groups = (expand or "").lower() == "sharingprofile/groups"
-    wants_permissions = (select or "").lower() == "permissions"
-    if not wants_groups:
+    if (expand or "").lower() != "sharingprofile/groups":
         sharing.pop("groups", None)
-    if not (wants_permissions or wants_groups or sharing.get("permissions") != "Private"):
-        sharing.pop("permissions", None)
     view["properties"]["sharingProfile"] = sharing
+    return view
+
+
+def display_regions(view: dict, display_names: dict[str, str]) -> dict:
+    """Region names as the gallery service writes them back ("East US", not "eastus")."""
+    props = view.get("properties") or {}
+    for region in (props.get("publishingProfile") or {}).get("targetRegions") or []:
+        region["name"] = display_names.get(region["name"], region["name"])
+    for summary in (props.get("replicationStatus") or {}).get("summary") or []:
+        summary["region"] = display_names.get(summary["region"], summary["region"])
     return view
 
 

@@ -207,7 +207,7 @@ def vhd_facts(sim: Sim, uri: str, storage_account_id: str | None, definition: di
     )
 
 
-def public(body: dict | None) -> Any:
+def public(body: Any) -> Any:
     """A stored body without its internal (`__`) keys."""
     if isinstance(body, dict):
         return {k: public(v) for k, v in body.items() if not k.startswith("__")}
