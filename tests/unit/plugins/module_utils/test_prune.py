@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from ansible_collections.goldenimage.azure.plugins.module_utils import _prune as prune
+from ansible_collections.goldenimage.azure.plugins.module_utils._version_api import UTC
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_spec import OptionError
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def version(

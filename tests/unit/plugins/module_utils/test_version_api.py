@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -455,7 +455,7 @@ def test_snake_case(name: str, expected: str) -> None:
 
 
 def test_datetimes_parse_in_every_notation_arm_uses() -> None:
-    expected = datetime(2026, 11, 1, 10, 0, 0, 123456, tzinfo=timezone.utc)
+    expected = datetime(2026, 11, 1, 10, 0, 0, 123456, tzinfo=api.UTC)
     assert api.parse_datetime("2026-11-01T10:00:00.1234567+00:00") == expected
     assert api.parse_datetime("2026-11-01T10:00:00.123456Z") == expected
     with pytest.raises(OptionError, match="end_of_life_date"):
