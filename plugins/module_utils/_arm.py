@@ -22,15 +22,18 @@ ERROR_STATUSES_NOT_FOUND = 404
 class ArmClient:
     """Send JSON requests to ARM paths (``/subscriptions/...``) with an api-version."""
 
-    def __init__(self, credential: Any, cloud: CloudEnvironment, verify: bool | str) -> None:
+    def __init__(
+        self, credential: Any, cloud: CloudEnvironment, verify: bool | str, transport: Any = None
+    ) -> None:
         self.cloud = cloud
+        self._transport = transport  # tests replace the HTTP layer here, nothing else
         self._kwargs = pipeline_kwargs(cloud, verify)
         self._credential = credential
         self._client: Any = None
 
     def _pipeline_client(self) -> Any:
         if self._client is None:
-            self._client = _build_pipeline_client(self._credential, self._kwargs)
+            self._client = _build_pipeline_client(self._credential, self._kwargs, self._transport)
         return self._client
 
     def url(self, path_or_url: str, api_version: str | None = None) -> str:
@@ -121,7 +124,7 @@ def _raise_for_status(response: Any) -> None:
     raise HttpResponseError(response=response, error_format=ARMErrorFormat)
 
 
-def _build_pipeline_client(credential: Any, kwargs: dict[str, Any]) -> Any:
+def _build_pipeline_client(credential: Any, kwargs: dict[str, Any], transport: Any = None) -> Any:
     """An ARMPipelineClient with the same policies the generated SDK clients use."""
     from azure.core.pipeline import policies
     from azure.core.pipeline.transport import RequestsTransport
@@ -145,5 +148,5 @@ def _build_pipeline_client(credential: Any, kwargs: dict[str, Any]) -> Any:
         policies.SensitiveHeaderCleanupPolicy(**options),
         ARMHttpLoggingPolicy(**options),
     ]
-    transport = RequestsTransport(connection_verify=kwargs["connection_verify"])
+    transport = transport or RequestsTransport(connection_verify=kwargs["connection_verify"])
     return ARMPipelineClient(base_url=kwargs["base_url"], policies=chain, transport=transport)

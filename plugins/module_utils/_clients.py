@@ -111,17 +111,22 @@ class ClientFactory:
         subscription_id: Callable[[], str],
         verify: bool | str,
         kinds: Mapping[str, ClientKind] | None = None,
+        transport: Any = None,
     ) -> None:
         self._credential = credential
         self._subscription_id = subscription_id
         self.cloud = cloud
         self.verify = verify
         self._kinds = CLIENT_KINDS if kinds is None else kinds
+        self._transport = transport  # tests replace the HTTP layer here, nothing else
         self._clients: dict[str, Any] = {}
 
     def kwargs(self) -> dict[str, Any]:
         """The pipeline keyword arguments every client gets."""
-        return pipeline_kwargs(self.cloud, self.verify)
+        kwargs = pipeline_kwargs(self.cloud, self.verify)
+        if self._transport is not None:
+            kwargs["transport"] = self._transport
+        return kwargs
 
     def client(self, name: str) -> Any:
         """The SDK client of kind ``name`` (created on first use)."""

@@ -208,7 +208,7 @@ def _convert_keys(value: Any, convert: Callable[[str], str]) -> Any:
     if isinstance(value, Mapping):
         return {
             convert(key): (
-                dict(item)
+                _convert_values(item, convert)
                 if key in OPAQUE_KEY_MAPS and isinstance(item, Mapping)
                 else _convert_keys(item, convert)
             )
@@ -217,3 +217,8 @@ def _convert_keys(value: Any, convert: Callable[[str], str]) -> Any:
     if isinstance(value, list):
         return [_convert_keys(item, convert) for item in value]
     return value
+
+
+def _convert_values(mapping: Mapping[str, Any], convert: Callable[[str], str]) -> dict[str, Any]:
+    """Keep an opaque map's keys (tag names, resource ids); convert what is inside its values."""
+    return {key: _convert_keys(item, convert) for key, item in mapping.items()}

@@ -71,6 +71,10 @@ SETUP_ERRORS = (AuthConfigurationError, CloudEnvironmentError, MissingSdkError)
 class AzureModule:
     """An AnsibleModule plus the Azure plumbing a module needs, created lazily."""
 
+    # The azure-core HTTP transport; None means azure-core's default. Unit tests replace it
+    # to fake Azure at its HTTP boundary while every policy above it stays real.
+    transport: Any = None
+
     def __init__(
         self,
         argument_spec: Mapping[str, dict[str, Any]],
@@ -176,6 +180,7 @@ class AzureModule:
                 cloud=self.cloud,
                 subscription_id=lambda: self.subscription_id,
                 verify=self.verify,
+                transport=self.transport,
             )
         factory = self._factory
         return self._setup(lambda: factory.client(kind))
@@ -184,7 +189,9 @@ class AzureModule:
     def arm(self) -> ArmClient:
         """Raw ARM requests through the same credential and pipeline settings."""
         if self._arm is None:
-            self._arm = ArmClient(self.credential, self.cloud, self.verify)
+            self._arm = ArmClient(
+                self.credential, self.cloud, self.verify, transport=self.transport
+            )
         return self._arm
 
     def waiter(self) -> Waiter:
