@@ -1,0 +1,212 @@
+# Copyright (c) goldenimage.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AzureModule end to end: a small module's main() run in-process, Azure faked at HTTP level."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("azure.mgmt.core", reason="azure-mgmt-core is not installed")
+
+from ansible_collections.goldenimage.azure.plugins.module_utils import _module
+from ansible_collections.goldenimage.azure.plugins.module_utils._clients import (
+    CLIENT_KINDS,
+    ClientKind,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._diff import DiffTracker
+from ansible_collections.goldenimage.azure.plugins.module_utils._errors import get_or_none
+from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
+from ansible_collections.goldenimage.azure.plugins.module_utils._tags import desired_tags
+from ansible_collections.goldenimage.azure.tests.unit.azure_fakes import (
+    FakeCredential,
+    FakeTransport,
+    Reply,
+    arm_error,
+)
+from ansible_collections.goldenimage.azure.tests.unit.harness import ModuleResult
+
+API = "2022-09-01"
+SECRET = "env-secret-Zq9"
+RG_URL = r"/subscriptions/sub-1/resourceGroups/rg1\?"
+
+
+def resource_group_main() -> None:
+    """A minimal tags-only resource group module, written the way the collection's modules are."""
+    module = AzureModule(
+        {"name": {"type": "str", "required": True}, "client_kind": {"type": "str"}},
+        tags=True,
+        wait=True,
+        result_key="resource_group",
+    )
+    module.validate_pattern("name", r"[a-z0-9]{1,10}", "1 to 10 lowercase letters or digits")
+    if module.params["client_kind"]:
+        module.client(module.params["client_kind"])
+    label = f"resource group {module.params['name']}"
+    path = f"/subscriptions/{module.subscription_id}/resourceGroups/{module.params['name']}"
+    try:
+        current = get_or_none(module.arm.get, path, API, resource=label) or {}
+    except Exception as exc:
+        module.fail_from(exc, verb="read", resource=label)
+    tracker = DiffTracker()
+    change = desired_tags(current.get("tags"), module.params["tags"], module.params["purge_tags"])
+    if change is not None and change.changed:
+        tracker.add("tags", current.get("tags"), change.tags)
+    result = dict(current, tags=change.tags if change else current.get("tags"))
+    if tracker.changed and not module.check_mode:
+        try:
+            result = module.arm.patch(path, API, {"tags": result["tags"]}) or result
+        except Exception as exc:
+            module.fail_from(exc, verb="update", resource=label)
+    module.exit(
+        changed=tracker.changed, resource=result, diff=tracker, duration=module.waiter().duration
+    )
+
+
+@pytest.fixture
+def azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeTransport:
+    """AWX-style environment, a fake credential and a fake transport under the real pipeline."""
+    for name in list(__import__("os").environ):
+        if name.startswith(("AZURE_", "IDENTITY_", "MSI_")):
+            monkeypatch.delenv(name)
+    env = {
+        "AZURE_SUBSCRIPTION_ID": "sub-1",
+        "AZURE_CLIENT_ID": "app-1",
+        "AZURE_SECRET": SECRET,
+        "AZURE_TENANT": "tenant-1",
+        "AZURE_CONFIG_DIR": str(tmp_path),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    transport = FakeTransport()
+    monkeypatch.setattr(AzureModule, "transport", transport)
+    monkeypatch.setattr(_module, "build_credential", lambda *args: FakeCredential())
+    return transport
+
+
+Runner = Callable[..., ModuleResult]
+
+
+def test_check_mode_predicts_the_change_writes_nothing_and_shows_the_diff(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    azure.add(
+        "GET", RG_URL, Reply(200, {"name": "rg1", "location": "eastus", "tags": {"old": "1"}})
+    )
+    result = module_runner(
+        resource_group_main, {"name": "rg1", "tags": {"env": "prod"}}, check_mode=True, diff=True
+    )
+    assert not result.failed, result.result
+    assert result.changed and result["resource_group"]["tags"] == {"env": "prod"}
+    assert result["diff"] == {"before": {"tags": {"old": "1"}}, "after": {"tags": {"env": "prod"}}}
+    assert result["duration"] == 0.0
+    assert azure.calls("PATCH") == []
+
+
+def test_change_is_written_then_idempotent(azure: FakeTransport, module_runner: Runner) -> None:
+    azure.add(
+        "GET",
+        RG_URL,
+        Reply(200, {"name": "rg1", "tags": {}}),
+        Reply(200, {"name": "rg1", "tags": {"env": "prod"}}),
+    )
+    azure.add("PATCH", RG_URL, Reply(200, {"name": "rg1", "tags": {"env": "prod"}}))
+    first = module_runner(resource_group_main, {"name": "rg1", "tags": {"env": "prod"}})
+    assert first.changed and len(azure.calls("PATCH")) == 1
+    assert "diff" not in first.result  # only in diff mode
+    second = module_runner(resource_group_main, {"name": "rg1", "tags": {"env": "prod"}})
+    assert not second.failed and not second.changed and len(azure.calls("PATCH")) == 1
+
+
+def test_azure_refusal_is_one_clear_message_and_secrets_are_masked(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    azure.add(
+        "GET",
+        RG_URL,
+        arm_error(403, "AuthorizationFailed", f"Client app-1 ({SECRET}) lacks read.", "rid-3"),
+    )
+    result = module_runner(resource_group_main, {"name": "rg1"})
+    assert result.failed
+    assert result.msg.startswith(
+        "Azure refused to read resource group rg1: AuthorizationFailed: Client app-1"
+    )
+    assert result["error"]["request_id"] == "rid-3" and result["error"]["status"] == 403
+    assert SECRET not in str(result.result)
+
+
+def test_invalid_option_fails_naming_it_before_any_request(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    result = module_runner(resource_group_main, {"name": "Bad_Name"})
+    assert result.failed
+    assert result.msg == "Invalid name 'Bad_Name': expected 1 to 10 lowercase letters or digits."
+    assert azure.requests == []
+
+
+def test_missing_sdk_names_the_pip_package(
+    azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(
+        CLIENT_KINDS,
+        "absent",
+        ClientKind("azure.mgmt.doesnotexist", "Client", "azure-mgmt-doesnotexist"),
+    )
+    result = module_runner(resource_group_main, {"name": "rg1", "client_kind": "absent"})
+    assert result.failed
+    assert "Failed to import the required Python library (azure-mgmt-doesnotexist)" in result.msg
+
+
+def test_validate_certs_false_warns(azure: FakeTransport, module_runner: Runner) -> None:
+    azure.add("GET", RG_URL, Reply(200, {"name": "rg1", "tags": {}}))
+    result = module_runner(resource_group_main, {"name": "rg1", "validate_certs": False})
+    assert not result.failed
+    assert any("validate_certs is false" in warning for warning in result.warnings)
+
+
+def test_missing_subscription_is_named(
+    azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID")
+    result = module_runner(resource_group_main, {"name": "rg1"})
+    assert result.failed and result.msg.startswith("subscription_id is required")
+
+
+def test_no_credentials_is_a_clear_failure(
+    azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    result = module_runner(resource_group_main, {"name": "rg1"})
+    assert result.failed and result.msg.startswith("No Azure credentials found")
+
+
+def test_shared_option_groups_are_merged_and_clashes_refused() -> None:
+    from ansible_collections.goldenimage.azure.plugins.module_utils._args import (
+        AUTH_ARGUMENT_SPEC,
+        merged_spec,
+    )
+
+    with pytest.raises(ValueError, match="Options defined twice: tenant"):
+        merged_spec({"tenant": {"type": "str"}}, AUTH_ARGUMENT_SPEC)
+
+
+def test_unexpected_exceptions_keep_their_type(
+    azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("properties")
+
+    monkeypatch.setattr(
+        "ansible_collections.goldenimage.azure.plugins.module_utils._arm.ArmClient.get", broken
+    )
+    result = module_runner(resource_group_main, {"name": "rg1"})
+    assert result.failed
+    assert (
+        result.msg
+        == "Unexpected error while trying to read resource group rg1: KeyError: 'properties'"
+    )
