@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.goldenimage.azure.plugins.module_utils._diff import to_snake
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_api import (
     FieldChange,
     UpdatePlan,
-    snake_case_keys,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_source import (
     DISK,
@@ -111,7 +111,7 @@ def _parse_image_disk(
         raise OptionError(option, f"give exactly one of disk, snapshot or blob_uri (got {listed})")
     caching = value.get("caching")
     storage = value.get("storage_account_type")
-    refs = {"subscription_id": subscription_id, "resource_group": resource_group}
+    refs: dict[str, Any] = {"subscription_id": subscription_id, "resource_group": resource_group}
     return ImageDisk(
         managed_disk_id=resolve_resource_id(value["disk"], DISK, f"{option}.disk", **refs)
         if given[0] == "disk"
@@ -141,7 +141,7 @@ def parse_image_source(
         raise OptionError("data_disks", "data disks can only accompany an os_disk source")
     if not given:
         return None
-    refs = {"subscription_id": subscription_id, "resource_group": resource_group}
+    refs: dict[str, Any] = {"subscription_id": subscription_id, "resource_group": resource_group}
     if given[0] == "virtual_machine":
         vm_id = resolve_resource_id(
             options["virtual_machine"], VIRTUAL_MACHINE, "virtual_machine", **refs
@@ -347,6 +347,6 @@ def image_result(body: dict[str, Any]) -> dict[str, Any]:
     """A managed image as modules return it: snake_case, ``properties`` flattened."""
     result = {key: value for key, value in body.items() if key != "properties"}
     result.update(body.get("properties") or {})
-    converted = snake_case_keys(result)
+    converted: dict[str, Any] = to_snake(result)
     converted["tags"] = dict(body.get("tags") or {})
     return converted

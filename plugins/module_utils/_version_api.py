@@ -9,12 +9,12 @@ and sources in ``_version_source``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
+from ansible_collections.goldenimage.azure.plugins.module_utils._diff import to_snake, to_utc
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_source import (
     VersionSource,
     source_identity_of,
@@ -53,19 +53,13 @@ _READ_ONLY_SAFETY = ("reportedForPolicyViolation", "policyViolations")
 
 def parse_datetime(value: Any, option: str = "end_of_life_date") -> datetime:
     """An aware UTC datetime from ISO 8601 text (``Z``, offsets, 7-digit fractions, bare dates)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    text = str(value).strip()
-    text = re.sub(r"[zZ]$", "+00:00", text)
-    # Python 3.10 parses at most six fractional digits; ARM sends seven.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = to_utc(value)
     except ValueError:
-        raise OptionError(option, f"'{value}' is not an ISO 8601 date or date and time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed = None
+    if parsed is None:
+        raise OptionError(option, f"'{value}' is not an ISO 8601 date or date and time")
+    return parsed
 
 
 def format_datetime(value: datetime) -> str:
@@ -672,39 +666,13 @@ def replication_failure_message(name: str, summary: ReplicationSummary) -> str:
 # Results
 
 
-_FIRST_CAP = re.compile(r"([a-z0-9])([A-Z])")
-_ALL_CAPS = re.compile(r"([A-Z]+)([A-Z][a-z])")
-# Dictionaries whose keys are user data, not field names.
-_VERBATIM_KEYS = {"tags"}
-
-
-def snake_case(name: str) -> str:
-    """``hyperVGeneration`` -> ``hyper_v_generation``, ``sizeInGB`` -> ``size_in_gb``."""
-    return _FIRST_CAP.sub(r"\1_\2", _ALL_CAPS.sub(r"\1_\2", name)).lower()
-
-
-def snake_case_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            snake_case(key): (
-                dict(item)
-                if key in _VERBATIM_KEYS and isinstance(item, dict)
-                else snake_case_keys(item)
-            )
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [snake_case_keys(item) for item in value]
-    return value
-
-
 def version_result(version: dict[str, Any], *, with_replication: bool = False) -> dict[str, Any]:
     """A version as modules return it: snake_case, flattened ``properties``, name at the top."""
     properties = dict(version.get("properties") or {})
     replication_status = properties.pop("replicationStatus", None)
     result = {key: value for key, value in version.items() if key != "properties"}
     result.update(properties)
-    converted = snake_case_keys(result)
+    converted: dict[str, Any] = to_snake(result)
     converted["tags"] = dict(version.get("tags") or {})
     if with_replication or replication_status:
         converted["replication"] = summarize_replication(version).to_result()

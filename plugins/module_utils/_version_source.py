@@ -174,7 +174,7 @@ class DiskSource:
         return body
 
     def identity(self) -> str:
-        return (self.uri if self.kind == "vhd" else self.resource_id or "").lower()
+        return ((self.uri if self.kind == "vhd" else self.resource_id) or "").lower()
 
 
 # The module options that name an OS source, in the order they are documented.
@@ -204,8 +204,8 @@ class VersionSource:
         return (
             self.os_disk.storage_account_id
             if self.os_disk.kind == "vhd"
-            else self.os_disk.resource_id or ""
-        )
+            else self.os_disk.resource_id
+        ) or ""
 
     @property
     def primary_kind(self) -> ResourceKind:
@@ -274,7 +274,7 @@ def _parse_disk(
     caching = value.get("host_caching")
     if caching is not None:
         caching = canonical_choice(caching, HOST_CACHING, f"{option}.host_caching")
-    refs = {"subscription_id": subscription_id, "resource_group": resource_group}
+    refs: dict[str, Any] = {"subscription_id": subscription_id, "resource_group": resource_group}
     if given[0] == "vhd_uri":
         uri = str(value["vhd_uri"])
         if not uri.lower().startswith("https://"):
@@ -331,7 +331,7 @@ def parse_version_source(
     if not given:
         return None
     option = given[0]
-    refs = {"subscription_id": subscription_id, "resource_group": resource_group}
+    refs: dict[str, Any] = {"subscription_id": subscription_id, "resource_group": resource_group}
     if option in _WHOLE_IMAGE_KINDS:
         return VersionSource(
             option=option,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ansible_collections.goldenimage.azure.plugins.module_utils import _version_api as api
+from ansible_collections.goldenimage.azure.plugins.module_utils._diff import to_snake
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_source import (
     parse_version_source,
 )
@@ -451,7 +452,7 @@ def test_result_is_snake_case_with_tags_verbatim_and_replication() -> None:
     ],
 )
 def test_snake_case(name: str, expected: str) -> None:
-    assert api.snake_case(name) == expected
+    assert to_snake({name: 1}) == {expected: 1}
 
 
 def test_datetimes_parse_in_every_notation_arm_uses() -> None:
