@@ -1,0 +1,93 @@
+# One entry point for every check: `make test`. `make demo` runs the example playbook
+# against the local stand-in. Each stage below can also be run on its own.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VENV_OLDEST := .venv-2.16
+PYTHON := $(VENV)/bin/python
+COLLECTIONS_DIR := .tmp/collections
+# Unit tests and playbooks import the working tree as ansible_collections.goldenimage.azure.
+COLLECTION_ENV := PYTHONPATH=$(CURDIR)/$(COLLECTIONS_DIR) ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(COLLECTIONS_DIR)
+LINT_DIRS := $(wildcard plugins tests emulator hack)
+
+.PHONY: help test venvs venv venv-oldest system-deps collection-link lint typecheck sanity \
+	units emulator-tests integration checks ansible-lint changelog-lint packaging demo clean
+
+help:
+	@echo "make test    every check: lint, sanity, unit, stand-in, integration, packaging"
+	@echo "make demo    run the example playbook against a fresh local stand-in"
+	@echo "stages:      lint typecheck sanity units emulator-tests integration checks packaging"
+
+test:
+	@hack/run_stages.sh
+
+# --- environments ---------------------------------------------------------------
+
+venvs: venv venv-oldest
+
+venv:
+	@hack/venv.sh $(VENV) requirements.txt test-requirements.txt
+
+venv-oldest:
+	@hack/venv.sh $(VENV_OLDEST) requirements.txt test-requirements-2.16.txt
+
+system-deps:
+	@hack/system_deps.sh
+
+collection-link:
+	@hack/collection_link.sh
+
+# --- static checks --------------------------------------------------------------
+
+lint: venv collection-link
+	$(VENV)/bin/ruff check $(LINT_DIRS)
+	$(VENV)/bin/ruff format --check $(LINT_DIRS)
+	$(VENV)/bin/yamllint --strict .
+	@$(MAKE) --no-print-directory typecheck
+
+typecheck: venv collection-link
+	@if [[ -d plugins/module_utils ]]; then \
+		$(VENV)/bin/mypy $(COLLECTIONS_DIR)/ansible_collections/goldenimage/azure/plugins/module_utils; \
+	else echo "SKIP mypy: plugins/module_utils does not exist yet"; fi
+
+sanity: venv system-deps
+	hack/sanity.sh $(VENV)
+
+checks: venv
+	$(PYTHON) hack/check_action_group.py
+	$(PYTHON) hack/check_version.py
+	hack/check_no_sanity_ignores.sh
+	@$(MAKE) --no-print-directory changelog-lint ansible-lint
+
+changelog-lint: venv
+	$(VENV)/bin/antsibull-changelog lint
+
+ansible-lint: venv collection-link
+	@hack/ansible_lint.sh $(VENV)
+
+# --- tests ----------------------------------------------------------------------
+
+units: venvs collection-link
+	$(COLLECTION_ENV) hack/pytest_stage.sh units-2.19 $(PYTHON) tests/unit
+	$(COLLECTION_ENV) hack/pytest_stage.sh units-2.16 $(VENV_OLDEST)/bin/python tests/unit
+
+emulator-tests: venv
+	hack/pytest_stage.sh emulator $(PYTHON) emulator/tests
+
+integration: venvs collection-link
+	hack/pytest_stage.sh integration $(PYTHON) tests/integration -n 2 \
+		--ansible-venv $(VENV) --ansible-venv $(VENV_OLDEST)
+
+packaging: venv
+	hack/pytest_stage.sh packaging $(PYTHON) tests/packaging
+
+# --- demo -----------------------------------------------------------------------
+
+demo: venv collection-link
+	@hack/demo.sh $(VENV)
+
+clean:
+	rm -rf .tmp tests/output .azsim
