@@ -259,6 +259,9 @@ class AzureModule:
             self.fail(str(exc), **{self.result_key: exc.partial, "timed_out": True})
         if is_azure_error(exc):
             exc = translate(exc, verb=verb, resource=resource, **self._identity_hint())
+        if isinstance(exc, AzureAuthenticationError) and exc.principal is None:
+            # Translated deeper down without the identity: name the principal and authority here.
+            exc = AzureAuthenticationError(reason=exc.reason, **self._identity_hint())
         if isinstance(exc, AzureOperationError):
             self.fail(str(exc), **exc.as_result())
         if isinstance(exc, (AzureAuthenticationError, *SETUP_ERRORS)):

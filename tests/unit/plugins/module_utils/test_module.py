@@ -210,3 +210,27 @@ def test_unexpected_exceptions_keep_their_type(
         result.msg
         == "Unexpected error while trying to read resource group rg1: KeyError: 'properties'"
     )
+
+
+class RefusingCredential:
+    """What azure-identity raises when Entra ID refuses the secret."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError(
+            message="AADSTS7000215: Invalid client secret provided.\nTrace ID: x"
+        )
+
+
+def test_refused_token_names_principal_and_authority(
+    azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_module, "build_credential", lambda *args: RefusingCredential())
+    result = module_runner(resource_group_main, {"name": "rg1"})
+    assert result.failed
+    assert result.msg == (
+        "Azure authentication failed for client id app-1 at https://login.microsoftonline.com/: "
+        "AADSTS7000215: Invalid client secret provided."
+    )
+    assert azure.requests == []  # the token comes before any ARM request
