@@ -218,10 +218,10 @@ def gallery_state(body: Mapping[str, Any]) -> dict[str, Any]:
 # --- gallery: parameters to desired state ---------------------------------------------
 
 
-def validate_gallery_name(name: str) -> None:
+def validate_gallery_name(name: str, option: str = "name") -> None:
     if not GALLERY_NAME_PATTERN.match(name or ""):
         raise GalleryInputError(
-            "name",
+            option,
             f"'{name}' is not a valid gallery name: use 1 to 80 letters, digits, '_', '-' or"
             " '.', starting with a letter or digit and not ending with '-' or '.'",
         )
@@ -237,7 +237,7 @@ def _desired_community(params: Mapping[str, Any] | None) -> dict[str, Any] | Non
             "sharing.community",
             "community sharing needs " + ", ".join(f"sharing.community.{m}" for m in missing),
         )
-    if not _EMAIL_PATTERN.match(community["publisher_contact"]):
+    if not _EMAIL_PATTERN.match(str(community["publisher_contact"])):
         raise GalleryInputError(
             "sharing.community.publisher_contact",
             f"'{community['publisher_contact']}' is not an e-mail address",
@@ -320,7 +320,7 @@ def predicted_new_gallery(
     """The state a create will produce, for check mode and diffs; mirrors ``gallery_state``."""
     base = gallery_state({"id": resource_id, "name": name, "location": location})
     base["provisioning_state"] = "Succeeded"
-    predicted = merge_desired(base, desired)
+    predicted: dict[str, Any] = merge_desired(base, desired)
     if predicted["sharing"]["permission"] == "Community" and predicted["sharing"]["community"]:
         predicted["sharing"]["community"].setdefault("enabled", True)
         predicted["sharing"]["community"].setdefault("public_names", [])
@@ -330,7 +330,7 @@ def predicted_new_gallery(
 def predicted_gallery_update(
     current: Mapping[str, Any], desired: Mapping[str, Any]
 ) -> dict[str, Any]:
-    predicted = merge_desired(current, desired)
+    predicted: dict[str, Any] = merge_desired(current, desired)
     community = predicted["sharing"].get("community")
     if predicted["sharing"]["permission"] == "Community" and community:
         community["enabled"] = True
@@ -368,7 +368,8 @@ def gallery_body(state: Mapping[str, Any]) -> dict[str, Any]:
             ),
         },
     }
-    return drop_none(body)
+    cleaned: dict[str, Any] = drop_none(body)
+    return cleaned
 
 
 def _group_update(operation: str, subscriptions: list[str], tenants: list[str]) -> dict[str, Any]:

@@ -10,12 +10,12 @@ their own keys, and ``features`` keeps only the others.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_api import (
+    GALLERY_NAME_PATTERN,
     Difference,
     GalleryInputError,
     canonical_choice,
@@ -42,7 +42,8 @@ SECURITY_TYPES = (
 )
 # The spelling Azure documents for the feature value, where it differs from the option's.
 _SECURITY_TYPE_WIRE = {
-    "TrustedLaunchAndConfidentialVMSupported": "TrustedLaunchAndConfidentialVmSupported"
+    "ConfidentialVMSupported": "ConfidentialVmSupported",
+    "TrustedLaunchAndConfidentialVMSupported": "TrustedLaunchAndConfidentialVmSupported",
 }
 DISK_CONTROLLER_TYPES = ("SCSI", "NVMe")
 DISK_TYPES = (
@@ -85,11 +86,17 @@ IMMUTABLE_FIELDS = (
     "architecture",
 )
 
-# What the service fills in when a create leaves them out.
-SERVICE_DEFAULTS = {"hyper_v_generation": "V1", "architecture": "x64", "security_type": "Standard"}
+# What a create ends up with when the options leave them out: the service fills in the
+# generation, architecture and security type; the OS state is the module's default.
+CREATE_DEFAULTS = {
+    "os_state": "Generalized",
+    "hyper_v_generation": "V1",
+    "architecture": "x64",
+    "security_type": "Standard",
+}
 
-# Letters, digits, '.', '_' and '-', starting and ending with a letter or digit, at most 80.
-IMAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
+# Image definition names follow the gallery name rule.
+IMAGE_NAME_PATTERN = GALLERY_NAME_PATTERN
 
 
 # --- ARM body to state ----------------------------------------------------------------
@@ -200,8 +207,8 @@ def validate_image_name(name: str) -> None:
     if not IMAGE_NAME_PATTERN.match(name or ""):
         raise GalleryInputError(
             "name",
-            f"'{name}' is not a valid image definition name: use 1 to 80 letters, digits, '.',"
-            " '_' or '-', starting and ending with a letter or digit",
+            f"'{name}' is not a valid image definition name: use 1 to 80 letters, digits, '_',"
+            " '-' or '.', starting with a letter or digit and not ending with '-' or '.'",
         )
 
 
@@ -353,8 +360,8 @@ def predicted_new_image(
     """The state a create will produce, for check mode and diffs; mirrors ``image_state``."""
     base = image_state({"id": resource_id, "name": name, "location": location})
     base.update(security_type=None, features=[], provisioning_state="Succeeded")
-    predicted = merge_desired(base, desired)
-    for key, default in SERVICE_DEFAULTS.items():
+    predicted: dict[str, Any] = merge_desired(base, desired)
+    for key, default in CREATE_DEFAULTS.items():
         if predicted.get(key) is None:
             predicted[key] = default
     return predicted
@@ -428,4 +435,5 @@ def image_body(state: Mapping[str, Any], allow_update_image: bool | None = None)
             "endOfLifeDate": state.get("end_of_life_date"),
         },
     }
-    return drop_none(body)
+    cleaned: dict[str, Any] = drop_none(body)
+    return cleaned
