@@ -103,7 +103,8 @@ class _Candidate:
 
     def settings(self) -> AuthSettings:
         kind = self.kind
-        assert kind is not None  # callers check kind first
+        if kind is None:  # callers check kind first; this guards against misuse
+            raise AuthConfigurationError(f"No credentials in {self.source}.")
         return AuthSettings(
             kind=kind,
             source=self.source,
@@ -243,7 +244,8 @@ def _select(
         )
     if source == "credential_file":
         candidate = _profile_candidate(params, env, required=True)
-        assert candidate is not None
+        if candidate is None:  # required=True raises instead; kept for the type checker
+            raise AuthConfigurationError("No credentials profile found.")
         return _complete_or_explain(candidate, "client_id, tenant and secret keys")
     if source == "cli":
         return AuthSettings(kind=AZURE_CLI, source="Azure CLI login", tenant=options.tenant)

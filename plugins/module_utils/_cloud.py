@@ -9,9 +9,6 @@ mechanism: ``GET <url>/metadata/endpoints?api-version=2015-01-01``).
 from __future__ import annotations
 
 import json
-import ssl
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -112,26 +109,21 @@ KNOWN_CLOUDS: dict[str, CloudEnvironment] = {
 
 DEFAULT_CLOUD = "AzureCloud"
 
-MetadataFetcher = Callable[[str, "ssl.SSLContext"], dict[str, Any]]
+MetadataFetcher = Callable[[str, "bool | str"], dict[str, Any]]
 
 
-def ssl_context(verify: bool | str) -> ssl.SSLContext:
-    """An SSL context honouring a CA bundle path, or not verifying when ``verify`` is False."""
-    if verify is False:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    if isinstance(verify, str):
-        return ssl.create_default_context(cafile=verify)
-    return ssl.create_default_context()
+def fetch_json(url: str, verify: bool | str, timeout: float = 20.0) -> dict[str, Any]:
+    """GET a JSON document over HTTPS, trusting the CA bundle ``verify`` names (if a path)."""
+    from ansible.module_utils.urls import open_url
 
-
-def fetch_json(url: str, context: ssl.SSLContext, timeout: float = 20.0) -> dict[str, Any]:
-    """GET a JSON document over HTTPS."""
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, context=context, timeout=timeout) as response:
-        document = json.loads(response.read().decode("utf-8"))
+    response = open_url(
+        url,
+        headers={"Accept": "application/json"},
+        timeout=timeout,
+        validate_certs=verify is not False,
+        ca_path=verify if isinstance(verify, str) else None,
+    )
+    document = json.loads(response.read().decode("utf-8"))
     if not isinstance(document, dict):
         raise CloudEnvironmentError(f"The metadata at {url} is not a JSON object.")
     return document
@@ -173,10 +165,12 @@ def resolve_cloud(
     base = value.rstrip("/")
     metadata_url = f"{base}/metadata/endpoints?api-version={METADATA_API_VERSION}"
     try:
-        document = fetch(metadata_url, ssl_context(verify))
-    except (OSError, ValueError) as exc:
-        # urllib.error.URLError is an OSError; a JSON decoding error is a ValueError.
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        document = fetch(metadata_url, verify)
+    except CloudEnvironmentError:
+        raise
+    except Exception as exc:
+        # Network, TLS, HTTP status and JSON errors all mean the same thing to the user.
+        reason = getattr(exc, "reason", None) or exc
         raise CloudEnvironmentError(
             f"Cannot read the ARM metadata at {metadata_url}: {reason}"
         ) from exc

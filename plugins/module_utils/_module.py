@@ -170,7 +170,10 @@ class AzureModule:
                 "subscription_id is required: set the subscription_id option, AZURE_SUBSCRIPTION_ID, "
                 "or subscription_id in the credentials profile."
             )
-        return str(self._setup(lambda: self.credential.subscription_id()))
+        return str(self._setup(self._read_cli_subscription))
+
+    def _read_cli_subscription(self) -> str:
+        return str(self.credential.subscription_id())
 
     def client(self, kind: str) -> Any:
         """The SDK client of ``kind`` (``compute``, ``imagebuilder``, ...), created on first use."""

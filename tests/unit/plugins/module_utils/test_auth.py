@@ -324,7 +324,7 @@ def test_real_cli_credential_runs_az_once_per_token(
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     (tmp_path / "azureProfile.json").write_text("{}")
-    for _ in range(3):
+    for _task in range(3):
         credential = build_credential(
             resolve_auth(params(auth_source="cli"), {}),
             OFFLINE_CLOUD,

@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
-import ssl
-from typing import Any
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, ClassVar
 
 import pytest
 
@@ -28,11 +31,11 @@ class RecordingFetch:
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         self.urls: list[str] = []
-        self.contexts: list[ssl.SSLContext] = []
+        self.verify: list[bool | str] = []
 
-    def __call__(self, url: str, context: ssl.SSLContext) -> dict[str, Any]:
+    def __call__(self, url: str, verify: bool | str) -> dict[str, Any]:
         self.urls.append(url)
-        self.contexts.append(context)
+        self.verify.append(verify)
         return self.document
 
 
@@ -101,12 +104,11 @@ def test_metadata_with_entra_login_keeps_the_tenant_and_disables_discovery_off_m
     assert cloud.credential_kwargs()["disable_instance_discovery"] is True
 
 
-def test_metadata_ca_bundle_and_verification_reach_the_fetch(tmp_path: Any) -> None:
+def test_metadata_ca_bundle_and_verification_reach_the_fetch() -> None:
     fetch = RecordingFetch(STACK_METADATA)
-    resolve_cloud("https://arm.example", verify=False, fetch=fetch)
-    assert fetch.contexts[0].verify_mode == ssl.CERT_NONE
-    resolve_cloud("https://arm.example", verify=True, fetch=fetch)
-    assert fetch.contexts[1].verify_mode == ssl.CERT_REQUIRED
+    for verify in (False, True, "/ca.pem"):
+        resolve_cloud("https://arm.example", verify=verify, fetch=fetch)
+    assert fetch.verify == [False, True, "/ca.pem"]
 
 
 def test_incomplete_metadata_is_a_clear_error() -> None:
@@ -115,10 +117,54 @@ def test_incomplete_metadata_is_a_clear_error() -> None:
 
 
 def test_unreachable_metadata_is_a_clear_error() -> None:
-    def refuse(url: str, context: ssl.SSLContext) -> dict[str, Any]:
+    def refuse(url: str, verify: bool | str) -> dict[str, Any]:
         raise ConnectionRefusedError("Connection refused")
 
     with pytest.raises(
         CloudEnvironmentError, match="Cannot read the ARM metadata at https://arm.example/metadata"
     ):
         resolve_cloud("https://arm.example", fetch=refuse)
+
+
+class MetadataHandler(BaseHTTPRequestHandler):
+    documents: ClassVar[dict[str, bytes]] = {
+        "/good/metadata/endpoints": json.dumps(STACK_METADATA).encode(),
+        "/list/metadata/endpoints": b"[]",
+    }
+
+    def do_GET(self) -> None:
+        body = self.documents.get(self.path.split("?")[0])
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body or b'{"error": "not found"}')
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def metadata_server() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), MetadataHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_metadata_is_fetched_over_http_with_open_url(
+    metadata_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    cloud = resolve_cloud(f"{metadata_server}/good")
+    assert cloud.arm_url == f"{metadata_server}/good/"
+    assert cloud.is_adfs
+    with pytest.raises(
+        CloudEnvironmentError, match="Cannot read the ARM metadata at .*/missing/metadata/endpoints"
+    ):
+        resolve_cloud(f"{metadata_server}/missing")
+    with pytest.raises(CloudEnvironmentError, match="is not a JSON object"):
+        resolve_cloud(f"{metadata_server}/list")

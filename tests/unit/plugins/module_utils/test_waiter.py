@@ -91,7 +91,7 @@ def test_poll_until_backs_off_and_honours_a_suggested_interval() -> None:
         interval=4,
         max_interval=8,
         backoff=2,
-        suggested_interval=lambda state: hints.get(state),
+        suggested_interval=hints.get,
     )
     assert value == "Succeeded"
     assert clock.sleeps == [2.0, 8, 8, 8]
