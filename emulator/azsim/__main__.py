@@ -1,0 +1,3 @@
+from azsim.cli import main
+
+raise SystemExit(main())
