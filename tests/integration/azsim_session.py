@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -90,6 +91,16 @@ def describe(state_dir: Path) -> StandIn:
     )
 
 
+def cloud_entry(metadata: Any, url: str) -> dict[str, Any]:
+    """The stand-in's cloud from the metadata document, which newer API versions list."""
+    if isinstance(metadata, dict):
+        return metadata
+    for cloud in metadata:
+        if cloud.get("resourceManager", "").rstrip("/") == url:
+            return cloud
+    raise RuntimeError(f"no cloud with resourceManager {url} in the metadata document")
+
+
 def management_token(stand_in: StandIn) -> str:
     """A bearer token for ARM, found through the cloud metadata like any Azure client."""
     from azure.identity import ClientSecretCredential
@@ -100,7 +111,7 @@ def management_token(stand_in: StandIn) -> str:
         verify=stand_in.ca_file,
         timeout=REQUEST_TIMEOUT_SECONDS,
     ).json()
-    authentication = metadata["authentication"]
+    authentication = cloud_entry(metadata, stand_in.url)["authentication"]
     credential = ClientSecretCredential(
         stand_in.tenant_id,
         stand_in.client_id,
