@@ -23,7 +23,7 @@ AUTH_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "tenant": {"type": "str"},
     "client_certificate_path": {"type": "path", "aliases": ["x509_certificate_path"]},
     "client_certificate_password": {"type": "str", "no_log": True},
-    "federated_token_file": {"type": "path"},
+    "federated_token_file": {"type": "path", "no_log": False},  # a path, not the token
     "cloud_environment": {"type": "str"},
     "ca_bundle": {"type": "path"},
     "validate_certs": {"type": "bool", "default": True},
