@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--blob-endpoint", help="blob service URL storage accounts report")
         command.add_argument("--extra-subscription", action="append", default=[],
                              help="add a subscription (repeatable)")
+        command.add_argument("--config", action="append", default=[], metavar="NAME=VALUE",
+                             help="a provider option, read with sim.config(NAME) (repeatable)")
     stop_command = commands.add_parser("stop")
     stop_command.add_argument("--dir", required=True)
     return parser
@@ -108,6 +110,8 @@ def start(directory: Path, args: argparse.Namespace) -> int:
             command += [flag, str(value)]
     for extra in args.extra_subscription:
         command += ["--extra-subscription", extra]
+    for option in args.config:
+        command += ["--config", option]
     with open(directory / "azsim.log", "ab") as log_file:
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
@@ -168,6 +172,11 @@ def _prepare_sim(directory: Path, args: argparse.Namespace) -> Sim:
             known = sim.config("extra_subscriptions", [])
             merged = known + [s for s in args.extra_subscription if s not in known]
             sim.settings.set("config.extra_subscriptions", merged)
+        for option in args.config:
+            name, separator, value = option.partition("=")
+            if not separator:
+                raise SystemExit(f"--config needs NAME=VALUE, not {option!r}")
+            sim.settings.set(f"config.{name}", value)
     sim.tokens = identity.TokenService.load_or_create(directory, sim.tenant_id)
     identity.ensure_default_principal(sim, directory)
     sim.ensure_defaults()
