@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from ansible_collections.goldenimage.azure.plugins.module_utils._clients import pipeline_kwargs
+from ansible_collections.goldenimage.azure.plugins.module_utils._clients import (
+    import_attribute,
+    pipeline_kwargs,
+)
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import CloudEnvironment
 
 ERROR_STATUSES_NOT_FOUND = 404
@@ -49,12 +52,11 @@ class ArmClient:
 
     def send(self, method: str, path: str, api_version: str | None, body: Any = None) -> Any:
         """Send one request; return the pipeline response or raise an azure-core error."""
+        client = self._pipeline_client()  # first, so a missing SDK is reported by name
         from azure.core.rest import HttpRequest
 
         request = HttpRequest(method, self.url(path, api_version), json=body)
-        pipeline_response = self._pipeline_client().send_request(
-            request, _return_pipeline_response=True
-        )
+        pipeline_response = client.send_request(request, _return_pipeline_response=True)
         _raise_for_status(pipeline_response.http_response)
         return pipeline_response
 
@@ -126,9 +128,11 @@ def _raise_for_status(response: Any) -> None:
 
 def _build_pipeline_client(credential: Any, kwargs: dict[str, Any], transport: Any = None) -> Any:
     """An ARMPipelineClient with the same policies the generated SDK clients use."""
+    arm_pipeline_client = import_attribute(
+        "azure.mgmt.core", "ARMPipelineClient", "azure-mgmt-core"
+    )
     from azure.core.pipeline import policies
     from azure.core.pipeline.transport import RequestsTransport
-    from azure.mgmt.core import ARMPipelineClient
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
 
     options = {
@@ -149,4 +153,4 @@ def _build_pipeline_client(credential: Any, kwargs: dict[str, Any], transport: A
         ARMHttpLoggingPolicy(**options),
     ]
     transport = transport or RequestsTransport(connection_verify=kwargs["connection_verify"])
-    return ARMPipelineClient(base_url=kwargs["base_url"], policies=chain, transport=transport)
+    return arm_pipeline_client(base_url=kwargs["base_url"], policies=chain, transport=transport)

@@ -21,6 +21,7 @@ beside the CLI's token cache, and is written with mode 0600.
 from __future__ import annotations
 
 import configparser
+import functools
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ansible_collections.goldenimage.azure.plugins.module_utils._clients import import_attribute
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import CloudEnvironment
 
 CLIENT_SECRET = "client_secret"
@@ -310,9 +312,8 @@ def build_credential(
     """An azure-identity credential for ``settings`` (azure-identity is imported only here)."""
     common: dict[str, Any] = {"connection_verify": connection_verify}
     if settings.kind == MANAGED_IDENTITY:
-        from azure.identity import ManagedIdentityCredential
-
-        return ManagedIdentityCredential(client_id=settings.client_id, **common)
+        credential_class = _identity_class("ManagedIdentityCredential")
+        return credential_class(client_id=settings.client_id, **common)
     if settings.kind == AZURE_CLI:
         environ = os.environ if env is None else env
         return CachedCliCredential(
@@ -330,14 +331,12 @@ def _service_principal_credential(
 ) -> Any:
     client_id = settings.client_id or ""
     if settings.kind == CLIENT_SECRET:
-        from azure.identity import ClientSecretCredential
-
-        return ClientSecretCredential(tenant, client_id, settings.secret or "", **common)
+        credential_class = _identity_class("ClientSecretCredential")
+        return credential_class(tenant, client_id, settings.secret or "", **common)
     if settings.kind == CLIENT_CERTIFICATE:
-        from azure.identity import CertificateCredential
-
+        credential_class = _identity_class("CertificateCredential")
         password = settings.certificate_password.encode() if settings.certificate_password else None
-        return CertificateCredential(
+        return credential_class(
             tenant,
             client_id,
             certificate_path=settings.certificate_path,
@@ -345,14 +344,18 @@ def _service_principal_credential(
             **common,
         )
     if settings.kind == FEDERATED:
-        from azure.identity import ClientAssertionCredential
-
+        credential_class = _identity_class("ClientAssertionCredential")
         token_file = settings.federated_token_file or ""
         # Read on every token request: projected tokens are rotated on disk.
-        return ClientAssertionCredential(
-            tenant, client_id, lambda: _read_text(token_file), **common
+        return credential_class(
+            tenant, client_id, functools.partial(_read_text, token_file), **common
         )
     raise AuthConfigurationError(f"Unsupported credential kind {settings.kind!r}.")
+
+
+def _identity_class(name: str) -> Any:
+    """A credential class of azure-identity; its absence fails naming the pip package."""
+    return import_attribute("azure.identity", name, "azure-identity")
 
 
 def _read_text(path: str) -> str:
@@ -465,9 +468,8 @@ class CachedCliCredential:
 
 
 def _azure_cli_credential(tenant: str | None) -> Any:
-    from azure.identity import AzureCliCredential
-
-    return AzureCliCredential(tenant_id=tenant or "", process_timeout=CLI_TIMEOUT_SECONDS)
+    credential_class = _identity_class("AzureCliCredential")
+    return credential_class(tenant_id=tenant or "", process_timeout=CLI_TIMEOUT_SECONDS)
 
 
 def _run_az(arguments: list[str]) -> str:

@@ -4,12 +4,17 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 pytest.importorskip("azure.mgmt.core", reason="azure-mgmt-core is not installed")
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._arm import ArmClient
-from ansible_collections.goldenimage.azure.plugins.module_utils._clients import USER_AGENT
+from ansible_collections.goldenimage.azure.plugins.module_utils._clients import (
+    USER_AGENT,
+    MissingSdkError,
+)
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import KNOWN_CLOUDS
 from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
     AzureOperationError,
@@ -148,3 +153,10 @@ def test_url_keeps_absolute_links_and_appends_api_version() -> None:
         == "https://management.azure.com/subscriptions/s?api-version=1"
     )
     assert client.url("https://x.example/a?b=1", "2") == "https://x.example/a?b=1&api-version=2"
+
+
+def test_missing_azure_mgmt_core_names_the_pip_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "azure.mgmt.core", None)
+    with pytest.raises(MissingSdkError) as raised:
+        make_client(FakeTransport()).get(RG_PATH, API)
+    assert raised.value.package == "azure-mgmt-core"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._auth import (
     build_credential,
     resolve_auth,
 )
+from ansible_collections.goldenimage.azure.plugins.module_utils._clients import MissingSdkError
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import (
     CloudEnvironment,
     resolve_cloud,
@@ -333,3 +335,11 @@ def test_real_cli_credential_runs_az_once_per_token(
         )
         assert credential.get_token("https://arm.example/.default").token == "from-az"
     assert counter.read_text().count("run") == 1
+
+
+def test_missing_azure_identity_names_the_pip_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "azure.identity", None)  # makes the import fail
+    settings = resolve_auth(params(client_id="a", secret="s", tenant="t"), {}, **NO_CLI)
+    with pytest.raises(MissingSdkError) as raised:
+        build_credential(settings, OFFLINE_CLOUD, True)
+    assert raised.value.package == "azure-identity"
