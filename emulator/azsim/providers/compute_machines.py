@@ -70,12 +70,17 @@ def item_id(req: Request, collection: str, name_param: str) -> str:
 
 
 def write_response(
-    req: Request, resource_id: str, body: dict, created: bool, seconds: float
+    req: Request,
+    resource_id: str,
+    body: dict,
+    created: bool,
+    seconds: float,
+    status: int | None = None,
 ) -> Response:
     return req.sim.lro(
         req,
         resource_id=resource_id,
-        status=201 if created else 200,
+        status=status or (201 if created else 200),
         body=public(body),
         duration=seconds,
         on_done="compute.provisioned",
@@ -827,7 +832,8 @@ def put_disk_like(req: Request, collection: str, name_param: str, snapshot: bool
         body["properties"]["incremental"] = bool(props.get("incremental", False))
     sim.store.put(resource_id, body)
     seconds = SNAPSHOT_SECONDS if snapshot else DISK_SECONDS
-    return write_response(req, resource_id, body, True, seconds)
+    # The disk service accepts writes with 202, never 201.
+    return write_response(req, resource_id, body, True, seconds, status=202)
 
 
 def update_disk_like(req: Request, resource_id: str, body: dict, payload: dict) -> Response:
@@ -848,7 +854,7 @@ def update_disk_like(req: Request, resource_id: str, body: dict, payload: dict) 
         body["tags"] = rules.check_tags(payload["tags"])
     body["properties"]["provisioningState"] = "Updating"
     req.sim.store.put(resource_id, body)
-    return write_response(req, resource_id, body, False, DISK_SECONDS)
+    return write_response(req, resource_id, body, False, DISK_SECONDS, status=202)
 
 
 def delete_disk_like(req: Request, resource_id: str) -> Response:
