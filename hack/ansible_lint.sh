@@ -3,7 +3,7 @@
 # Usage: hack/ansible_lint.sh VENV_DIR
 set -euo pipefail
 
-venv_dir=$1
+venv_dir=$(cd "$1" && pwd)
 targets=()
 for dir in roles playbooks; do
     if [[ -d $dir ]]; then
@@ -15,5 +15,6 @@ if [[ ${#targets[@]} -eq 0 ]]; then
     exit 0
 fi
 
-ANSIBLE_COLLECTIONS_PATH="$(pwd)/.tmp/collections" \
-    "$venv_dir/bin/ansible-lint" --strict "${targets[@]}"
+# ansible-lint runs ansible-playbook --syntax-check: the venv's, found on PATH.
+PATH="$venv_dir/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$(pwd)/.tmp/collections" \
+    ansible-lint --strict "${targets[@]}"

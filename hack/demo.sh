@@ -3,7 +3,7 @@
 # Usage: hack/demo.sh VENV_DIR
 set -euo pipefail
 
-venv_dir=$1
+venv_dir=$(cd "$1" && pwd)
 state_dir=.azsim/demo
 
 if [[ -f playbooks/build_image.yml && -f playbooks/vars/build_image.example.yml ]]; then
@@ -24,9 +24,9 @@ trap '"$venv_dir/bin/azsim" stop --dir "$state_dir"' EXIT
 # shellcheck disable=SC1091  # written by `azsim start` above
 source "$state_dir/env.sh"
 status=0
-ANSIBLE_COLLECTIONS_PATH="$(pwd)/.tmp/collections" PATH="$(pwd)/$venv_dir/bin:$PATH" \
+ANSIBLE_COLLECTIONS_PATH="$(pwd)/.tmp/collections" PATH="$venv_dir/bin:$PATH" \
     ansible-playbook -i localhost, -c local \
-    -e "ansible_python_interpreter=$(pwd)/$venv_dir/bin/python" \
+    -e "ansible_python_interpreter=$venv_dir/bin/python" \
     "${playbook_args[@]}" || status=$?
 echo "demo playbook finished with exit status $status"
 exit $status

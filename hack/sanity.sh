@@ -4,9 +4,8 @@
 # Usage: hack/sanity.sh VENV_DIR [extra ansible-test sanity arguments...]
 set -euo pipefail
 
-venv_dir=$1
+venv_dir=$(cd "$1" && pwd)
 shift
-repo_root=$(pwd)
 copy_dir=.tmp/ansible_collections/goldenimage/azure
 
 # ansible-test bootstraps pip from a script it cannot download here; give it one.
@@ -29,6 +28,6 @@ if [[ ! -d .git ]]; then
 fi
 started=$(date +%s)
 status=0
-PATH="$repo_root/$venv_dir/bin:$PATH" ansible-test sanity --local --python 3.11 --color no "$@" || status=$?
+PATH="$venv_dir/bin:$PATH" ansible-test sanity --local --python 3.11 --color no "$@" || status=$?
 echo "ansible-test sanity took $(( $(date +%s) - started )) s (exit $status)"
 exit $status
