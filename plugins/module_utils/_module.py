@@ -20,6 +20,7 @@ A typical ``main()``::
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from collections.abc import Callable, Mapping
@@ -37,6 +38,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._args import (
 from ansible_collections.goldenimage.azure.plugins.module_utils._arm import ArmClient
 from ansible_collections.goldenimage.azure.plugins.module_utils._auth import (
     AZURE_CLI,
+    MANAGED_IDENTITY,
     AuthConfigurationError,
     AuthSettings,
     build_credential,
@@ -275,9 +277,17 @@ class AzureModule:
         )
 
     def _identity_hint(self) -> dict[str, str | None]:
+        """Who asked for the token and where, for authentication failures (never a secret)."""
         settings, cloud = self._auth, self._cloud
+        if settings is None:
+            return {"principal": None, "authority": None}
+        if settings.kind == MANAGED_IDENTITY:
+            endpoint = os.environ.get("IDENTITY_ENDPOINT") or "the instance metadata service"
+            return {"principal": settings.client_id, "authority": endpoint}
+        if settings.kind == AZURE_CLI:
+            return {"principal": None, "authority": None}
         return {
-            "principal": settings.client_id if settings else None,
+            "principal": settings.client_id,
             "authority": cloud.login_endpoint if cloud else None,
         }
 
