@@ -35,8 +35,18 @@ class Route:
         return self.action.format(**params)
 
 
+_SCOPE_PLACEHOLDER = re.compile(r"^\{(\w+):path\}$")
+ANY_DEPTH = -1  # segment count of templates that start with a `{name:path}` capture
+
+
 def _compile(template: str) -> tuple[re.Pattern[str], int, int]:
+    """`{name}` captures one segment; a leading `{name:path}` captures any number of them
+    (an ARM scope: "", "/subscriptions/s", "/subscriptions/s/resourceGroups/g/...")."""
     parts = [p for p in template.strip("/").split("/") if p]
+    prefix = ""
+    if parts and (scope := _SCOPE_PLACEHOLDER.match(parts[0])):
+        prefix = f"(?P<{scope.group(1)}>(?:/[^/]+)*?)"
+        parts = parts[1:]
     pattern: list[str] = []
     literals = 0
     for part in parts:
@@ -46,7 +56,8 @@ def _compile(template: str) -> tuple[re.Pattern[str], int, int]:
         else:
             pattern.append(re.escape(part))
             literals += 1
-    return re.compile("^/" + "/".join(pattern) + "/?$", re.IGNORECASE), len(parts), literals
+    regex = re.compile("^" + prefix + "/" + "/".join(pattern) + "/?$", re.IGNORECASE)
+    return regex, ANY_DEPTH if prefix else len(parts), literals
 
 
 ROUTES: list[Route] = []
@@ -132,7 +143,7 @@ def match(method: str, path: str) -> Match:
     count = len([p for p in path.strip("/").split("/") if p])
     path_known = False
     head_fallback: Match | None = None
-    for candidate in _routes_with(count):
+    for candidate in [*_routes_with(count), *_routes_with(ANY_DEPTH)]:
         found = candidate.regex.match(path)
         if not found:
             continue
