@@ -17,4 +17,4 @@ fi
 
 # ansible-lint runs ansible-playbook --syntax-check: the venv's, found on PATH.
 PATH="$venv_dir/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$(pwd)/.tmp/collections" \
-    ansible-lint --strict "${targets[@]}"
+    ansible-lint --nocolor --strict "${targets[@]}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import azsim_session
 import pytest
+import requests
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -62,6 +63,29 @@ def isolated_environment(collections_dir: Path) -> dict[str, str]:
     return environment
 
 
+def seed_gallery(stand_in: azsim_session.StandIn, resource_group: str, name: str) -> None:
+    """A gallery the installed module must find: proof it really asked the stand-in."""
+    gallery_id = (
+        f"/subscriptions/{stand_in.subscription_id}/resourceGroups/{resource_group}"
+        f"/providers/Microsoft.Compute/galleries/{name}"
+    )
+    body = {
+        "location": "eastus",
+        "properties": {
+            "description": "seeded by the packaging test",
+            "identifier": {"uniqueName": f"{stand_in.subscription_id}-{name.upper()}"},
+            "provisioningState": "Succeeded",
+        },
+    }
+    response = requests.post(
+        f"{stand_in.url}/_sim/seed",
+        json={"resources": [{"id": gallery_id, "body": body}]},
+        verify=stand_in.ca_file,
+        timeout=30,
+    )
+    response.raise_for_status()
+
+
 def test_artifact_holds_the_collection_and_no_tooling(artifact: Path) -> None:
     names = member_names(artifact)
     leaked = sorted(name for name in names if name.startswith(EXCLUDED_PREFIXES))
@@ -104,9 +128,12 @@ def test_installed_module_runs_by_fqcn(
     resource_group = f"rg-gi{secrets.token_hex(4)}"
     token = azsim_session.management_token(stand_in)
     azsim_session.create_resource_group(stand_in, token, resource_group, "eastus")
+    gallery_name = f"packaging_{secrets.token_hex(3)}"
+    seed_gallery(stand_in, resource_group, gallery_name)
     environment = isolated_environment(installed_collections)
     environment.update(stand_in.environment)
-    environment.update(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="json")
+    # minimal prints `localhost | SUCCESS => {result as JSON}`.
+    environment.update(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="minimal")
     completed = subprocess.run(
         [
             venv_tool("ansible"),
@@ -128,6 +155,9 @@ def test_installed_module_runs_by_fqcn(
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    result = json.loads(completed.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    assert result["galleries"] == []
+    status, _, result_json = completed.stdout.partition(" => ")
+    assert status == "localhost | SUCCESS"
+    result = json.loads(result_json)
+    assert [gallery["name"] for gallery in result["galleries"]] == [gallery_name]
+    assert result["galleries"][0]["resource_group"] == resource_group
     assert result["changed"] is False
