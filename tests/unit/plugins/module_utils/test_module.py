@@ -30,6 +30,7 @@ from ansible_collections.goldenimage.azure.tests.unit.azure_fakes import (
 from ansible_collections.goldenimage.azure.tests.unit.harness import ModuleResult
 
 API = "2022-09-01"
+_real_build_credential = _module.build_credential
 SECRET = "env-secret-Zq9"
 RG_URL = r"/subscriptions/sub-1/resourceGroups/rg1\?"
 
@@ -234,3 +235,48 @@ def test_refused_token_names_principal_and_authority(
         "AADSTS7000215: Invalid client secret provided."
     )
     assert azure.requests == []  # the token comes before any ARM request
+
+
+def fake_az(directory: Path, runs: Path) -> None:
+    """An ``az`` that answers ``account show`` and ``account get-access-token`` like the real one."""
+    directory.mkdir()
+    script = directory / "az"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{runs}"\n'
+        'case "$*" in\n'
+        '  "account show"*) echo \'{"id": "sub-cli", "tenantId": "t-cli"}\' ;;\n'
+        '  "account get-access-token"*) echo \'{"accessToken": "cli-token", "expires_on": 4102444800}\' ;;\n'
+        "  *) exit 2 ;;\n"
+        "esac\n"
+    )
+    script.chmod(0o755)
+
+
+def test_cli_login_supplies_token_and_subscription_once_per_playbook(
+    azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("azure.identity")
+    for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT"):
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(_module, "build_credential", _real_build_credential)
+    runs = tmp_path / "az-runs"
+    fake_az(tmp_path / "bin", runs)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    (tmp_path / "azureProfile.json").write_text("{}")  # what `az login` leaves behind
+    azure.add(
+        "GET",
+        r"/subscriptions/sub-cli/resourceGroups/rg1\?",
+        Reply(200, {"name": "rg1", "tags": {}}),
+    )
+    for _task in range(2):
+        result = module_runner(resource_group_main, {"name": "rg1"})
+        assert not result.failed, result.msg
+    assert [request.headers["Authorization"] for request in azure.requests] == [
+        "Bearer cli-token"
+    ] * 2
+    commands = runs.read_text().splitlines()
+    assert len(commands) == 2  # one `account show`, one `account get-access-token`, then the cache
+    assert commands[0].startswith("account show") and commands[1].startswith(
+        "account get-access-token"
+    )
