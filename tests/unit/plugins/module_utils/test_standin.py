@@ -365,3 +365,24 @@ def test_principal_without_roles_gets_azures_refusal(
     ), result.msg
     assert result["error"]["status"] == 403 and result["error"]["request_id"]
     assert "nr-secret-1" not in json.dumps(result.result)
+
+
+def test_ca_bundle_option_reaches_metadata_login_and_arm(
+    standin: StandIn, azure_env: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    azure_env(*AWX_NAMES)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    untrusted = run_probe({"resource_group": "rg-absent"})
+    assert untrusted.failed
+    assert untrusted.msg.startswith("Cannot read the ARM metadata at"), untrusted.msg
+    assert (
+        "CERTIFICATE_VERIFY_FAILED" in untrusted.msg or "certificate verify failed" in untrusted.msg
+    )
+    start = standin.last_seq()
+    trusted = run_probe({"resource_group": "rg-absent", "ca_bundle": standin.info["ca_file"]})
+    assert not trusted.failed, trusted.msg
+    kinds = sorted({entry["kind"] for entry in standin.requests_since(start)})
+    assert kinds == ["arm", "metadata", "token"]
+    unverified = run_probe({"resource_group": "rg-absent", "validate_certs": False})
+    assert not unverified.failed, unverified.msg
+    assert any("not verified" in warning for warning in unverified.warnings)
