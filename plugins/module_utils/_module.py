@@ -261,7 +261,7 @@ class AzureModule:
         if isinstance(exc, MissingSdkError):
             self.fail(missing_required_lib(exc.package), exception=_format(exc))
         if isinstance(exc, WaitTimeoutError):
-            self.fail(str(exc), **{self.result_key: exc.partial, "timed_out": True})
+            self.fail(str(exc), **{self.result_key: _plain(exc.partial), "timed_out": True})
         if is_azure_error(exc):
             exc = translate(exc, verb=verb, resource=resource, **self._identity_hint())
         if isinstance(exc, AzureAuthenticationError) and exc.principal is None:
@@ -304,6 +304,12 @@ class AzureModule:
             output["diff"] = diff.render() if isinstance(diff, DiffTracker) else dict(diff)
         self.module.exit_json(**output)
         raise AssertionError("exit_json returned")  # pragma: no cover - exit_json exits
+
+
+def _plain(value: Any) -> Any:
+    """SDK models become dicts so a partial state can be returned as JSON."""
+    as_dict = getattr(value, "as_dict", None)
+    return as_dict() if callable(as_dict) else value
 
 
 def _format(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +60,7 @@ def module_args(
             **params,
             "_ansible_check_mode": check_mode,
             "_ansible_diff": diff,
-            "_ansible_remote_tmp": "/tmp",
+            "_ansible_remote_tmp": tempfile.gettempdir(),
             "_ansible_keep_remote_files": False,
         }
     }

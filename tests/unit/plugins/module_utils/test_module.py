@@ -280,3 +280,26 @@ def test_cli_login_supplies_token_and_subscription_once_per_playbook(
     assert commands[0].startswith("account show") and commands[1].startswith(
         "account get-access-token"
     )
+
+
+class SdkModel:
+    """Like a generated SDK model: serialisable through ``as_dict``."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": "rg1", "provisioning_state": "Creating"}
+
+
+def timing_out_main() -> None:
+    from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import WaitTimeoutError
+
+    module = AzureModule({}, wait=True, result_key="resource_group")
+    module.fail_from(
+        WaitTimeoutError("resource group rg1", module.params["wait_timeout"], SdkModel())
+    )
+
+
+def test_timeout_reports_the_partial_state(module_runner: Runner) -> None:
+    result = module_runner(timing_out_main, {"wait_timeout": 7})
+    assert result.failed and result["timed_out"] is True
+    assert result.msg == "Timed out after 7 seconds waiting for resource group rg1."
+    assert result["resource_group"] == {"name": "rg1", "provisioning_state": "Creating"}
