@@ -449,18 +449,27 @@ def _check_assertion(req: Request, record: PrincipalRecord, assertion: str) -> R
     return _check_federated_assertion(req, record, jwt)
 
 
-def _thumbprints(pem: str) -> tuple[str, str, Any]:
+def _thumbprints(pem: str) -> tuple[bytes, bytes, Any]:
     from cryptography import x509
 
     cert = x509.load_pem_x509_certificate(pem.encode())
     der = cert.public_bytes(serialization.Encoding.DER)
-    sha1 = b64url(hashlib.sha1(der).digest())
-    sha256 = b64url(hashlib.sha256(der).digest())
-    return sha1, sha256, cert.public_key()
+    return hashlib.sha1(der).digest(), hashlib.sha256(der).digest(), cert.public_key()
+
+
+def _thumbprint_bytes(value: Any) -> bytes | None:
+    """x5t values arrive base64url or plain base64, with or without padding."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return unb64url(value.rstrip("=").replace("+", "-").replace("/", "_"))
+    except ValueError:
+        return b""
 
 
 def _check_certificate_assertion(record: PrincipalRecord, jwt: Jwt) -> Response | None:
-    wanted_sha1, wanted_sha256 = jwt.header.get("x5t"), jwt.header.get("x5t#S256")
+    wanted_sha1 = _thumbprint_bytes(jwt.header.get("x5t"))
+    wanted_sha256 = _thumbprint_bytes(jwt.header.get("x5t#S256"))
     for pem in record.certificate_pems:
         sha1, sha256, public_key = _thumbprints(pem)
         if wanted_sha1 not in (None, sha1) or wanted_sha256 not in (None, sha256):
@@ -476,7 +485,7 @@ def _check_certificate_assertion(record: PrincipalRecord, jwt: Jwt) -> Response 
             401, "invalid_client", 700027,
             f"The certificate with identifier used to sign the client assertion is not "
             f"registered on application. [Reason - The key was not found., Thumbprint of key "
-            f"used by client: '{wanted_sha1 or wanted_sha256}'",
+            f"used by client: '{jwt.header.get('x5t') or jwt.header.get('x5t#S256')}'",
         )
     return _entra_error(
         401, "invalid_client", 700027, "Client assertion failed signature validation."
