@@ -84,6 +84,7 @@ class _Candidate:
     certificate_path: str | None = None
     certificate_password: str | None = field(default=None, repr=False)
     federated_token_file: str | None = None
+    labels: tuple[str, str] = ("client_id", "tenant")
 
     @property
     def kind(self) -> str | None:
@@ -96,10 +97,11 @@ class _Candidate:
         return None
 
     def missing(self) -> list[str]:
-        """Names of what a service-principal login still lacks."""
+        """Names (as this source spells them) of what a service-principal login still lacks."""
+        client_label, tenant_label = self.labels
         return [
-            name
-            for name, value in (("client_id", self.client_id), ("tenant", self.tenant))
+            label
+            for label, value in ((client_label, self.client_id), (tenant_label, self.tenant))
             if not value
         ]
 
@@ -152,6 +154,7 @@ def from_environment(env: Mapping[str, str]) -> _Candidate:
         certificate_path=env.get("AZURE_CLIENT_CERTIFICATE_PATH"),
         certificate_password=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
         federated_token_file=env.get("AZURE_FEDERATED_TOKEN_FILE"),
+        labels=("AZURE_CLIENT_ID", "AZURE_TENANT (or AZURE_TENANT_ID)"),
     )
 
 

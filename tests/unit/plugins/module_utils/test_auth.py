@@ -343,3 +343,11 @@ def test_missing_azure_identity_names_the_pip_package(monkeypatch: pytest.Monkey
     with pytest.raises(MissingSdkError) as raised:
         build_credential(settings, OFFLINE_CLOUD, True)
     assert raised.value.package == "azure-identity"
+
+
+def test_incomplete_environment_names_the_variable(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path, AZURE_CLIENT_ID="app", AZURE_SECRET="s")
+    with pytest.raises(
+        AuthConfigurationError, match=r"also needs AZURE_TENANT \(or AZURE_TENANT_ID\)"
+    ):
+        resolve_auth(params(), env, **NO_CLI)
