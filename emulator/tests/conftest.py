@@ -163,3 +163,38 @@ def resource_group(resource_client: Any) -> Iterator[str]:
     yield name
     if resource_client.resource_groups.check_existence(name):
         resource_client.resource_groups.begin_delete(name).result()
+
+
+ArmCall = Callable[..., tuple[int, Any, dict[str, str]]]
+
+
+@pytest.fixture(scope="session")
+def arm_request(azsim: dict[str, Any], credential: Any, arm_settings: dict[str, Any]) -> ArmCall:
+    """`arm_request(method, path_and_query, body=None, token=<default principal's>)` for the
+    few calls no SDK makes; returns (status, parsed body or None, headers)."""
+    import urllib.error
+    import urllib.request
+
+    context = AdminClient.from_info(azsim)._context
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=context))
+
+    def call(method: str, path: str, body: Any = None, token: str | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        bearer = token if token is not None else credential.get_token(
+            *arm_settings["credential_scopes"]).token
+        sent = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        request = urllib.request.Request(f"{azsim['url']}{path}", data=data, method=method,
+                                         headers={**sent, **(headers or {})})
+        try:
+            with opener.open(request, timeout=30) as response:
+                raw, status, got = response.read(), response.status, dict(response.headers)
+        except urllib.error.HTTPError as error:
+            raw, status, got = error.read(), error.code, dict(error.headers)
+        return status, json.loads(raw) if raw else None, got
+
+    return call

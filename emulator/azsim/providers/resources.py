@@ -29,8 +29,8 @@ _GROUP_NAME = re.compile(r"^[-\w._()]{1,90}$")
 
 # -- subscriptions, tenants, locations ------------------------------------------------------
 
-@route("GET", "/subscriptions", api_versions=SUBSCRIPTION_API_VERSIONS,
-       action="Microsoft.Resources/subscriptions/read")
+# Any signed-in principal may list: the list holds the subscriptions it has a role in.
+@route("GET", "/subscriptions", api_versions=SUBSCRIPTION_API_VERSIONS)
 def list_subscriptions(req: Request) -> Response:
     principal = req.principal
     visible = [
