@@ -384,21 +384,14 @@ class TokenFileCache:
     def get(self, key: str, margin: float = 0.0) -> dict[str, Any] | None:
         """The entry stored under ``key`` if it stays valid for ``margin`` more seconds."""
         entry = self._load().get(key)
-        if (
-            not isinstance(entry, dict)
-            or float(entry.get("expires_on", 0)) - margin <= self._clock()
-        ):
+        if not isinstance(entry, dict) or _expires_on(entry) - margin <= self._clock():
             return None
         return entry
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
         """Store ``entry`` (which carries ``expires_on``), dropping expired entries."""
         now = self._clock()
-        data = {
-            name: value
-            for name, value in self._load().items()
-            if float(value.get("expires_on", 0)) > now
-        }
+        data = {name: value for name, value in self._load().items() if _expires_on(value) > now}
         data[key] = entry
         directory = os.path.dirname(self.path) or "."
         os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -414,6 +407,14 @@ class TokenFileCache:
             if os.path.exists(temporary):
                 os.unlink(temporary)
             raise
+
+
+def _expires_on(entry: Any) -> float:
+    """An entry's expiry as epoch seconds; anything unreadable counts as expired."""
+    try:
+        return float(entry["expires_on"])
+    except (TypeError, KeyError, ValueError):
+        return 0.0
 
 
 class CachedCliCredential:

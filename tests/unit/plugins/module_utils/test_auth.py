@@ -351,3 +351,15 @@ def test_incomplete_environment_names_the_variable(tmp_path: Path) -> None:
         AuthConfigurationError, match=r"also needs AZURE_TENANT \(or AZURE_TENANT_ID\)"
     ):
         resolve_auth(params(), env, **NO_CLI)
+
+
+def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    cache = TokenFileCache(str(tmp_path / "cache.json"))
+    (tmp_path / "cache.json").write_text(
+        '{"a": "not an entry", "b": {"expires_on": "soon"}, "c": [1]}'
+    )
+    assert cache.get("a") is None and cache.get("b") is None
+    cache.put("d", {"token": "t", "expires_on": time.time() + 60})
+    assert json.loads((tmp_path / "cache.json").read_text()).keys() == {"d"}
+    (tmp_path / "cache.json").write_text("{not json")
+    assert cache.get("d") is None
