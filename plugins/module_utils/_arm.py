@@ -19,8 +19,6 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._clients import 
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import CloudEnvironment
 
-ERROR_STATUSES_NOT_FOUND = 404
-
 
 class ArmClient:
     """Send JSON requests to ARM paths (``/subscriptions/...``) with an api-version."""
@@ -118,10 +116,21 @@ def _json_of(response: Any) -> dict[str, Any] | None:
 def _raise_for_status(response: Any) -> None:
     if response.status_code < 400:
         return
-    from azure.core.exceptions import HttpResponseError, ResourceNotFoundError, map_error
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceExistsError,
+        ResourceNotFoundError,
+        map_error,
+    )
     from azure.mgmt.core.exceptions import ARMErrorFormat
 
-    error_map: dict[int, Any] = {ERROR_STATUSES_NOT_FOUND: ResourceNotFoundError}
+    # The same mapping the generated SDK clients use, so both raise the same exception types.
+    error_map: dict[int, Any] = {
+        401: ClientAuthenticationError,
+        404: ResourceNotFoundError,
+        409: ResourceExistsError,
+    }
     map_error(status_code=response.status_code, response=response, error_map=error_map)
     raise HttpResponseError(response=response, error_format=ARMErrorFormat)
 

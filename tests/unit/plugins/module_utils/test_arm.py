@@ -12,6 +12,7 @@ pytest.importorskip("azure.mgmt.core", reason="azure-mgmt-core is not installed"
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._arm import ArmClient
 from ansible_collections.goldenimage.azure.plugins.module_utils._clients import (
+    RETRY_SETTINGS,
     USER_AGENT,
     MissingSdkError,
 )
@@ -160,3 +161,23 @@ def test_missing_azure_mgmt_core_names_the_pip_package(monkeypatch: pytest.Monke
     with pytest.raises(MissingSdkError) as raised:
         make_client(FakeTransport()).get(RG_PATH, API)
     assert raised.value.package == "azure-mgmt-core"
+
+
+def test_persistent_server_errors_are_retried_a_bounded_number_of_times() -> None:
+    transport = FakeTransport().add(
+        "GET", "/resourceGroups/rg1", arm_error(503, "ServiceUnavailable", "Busy")
+    )
+    with pytest.raises(AzureOperationError) as raised:
+        get_or_none(make_client(transport).get, RG_PATH, API, resource="resource group rg1")
+    assert raised.value.status == 503 and raised.value.code == "ServiceUnavailable"
+    assert len(transport.requests) == 1 + RETRY_SETTINGS["retry_total"]
+
+
+def test_a_refused_write_is_not_retried() -> None:
+    transport = FakeTransport().add(
+        "PUT", "/resourceGroups/rg1", arm_error(409, "Conflict", "Busy elsewhere")
+    )
+    with pytest.raises(Exception) as raised:
+        make_client(transport).put(RG_PATH, API, {"location": "eastus"})
+    assert type(raised.value).__name__ == "ResourceExistsError"
+    assert len(transport.requests) == 1

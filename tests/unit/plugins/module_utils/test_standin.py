@@ -242,10 +242,6 @@ def login_options(standin: StandIn) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    reason="the stand-in compares the x5t thumbprint without base64 padding; MSAL sends it padded",
-    strict=False,
-)
 def test_certificate_login(standin: StandIn, azure_env: Callable[..., None]) -> None:
     azure_env("AZURE_SUBSCRIPTION_ID", "AZURE_CLOUD_ENVIRONMENT")
     certificate = str(standin.directory / "client-cert.pem")
