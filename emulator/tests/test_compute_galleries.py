@@ -3,59 +3,70 @@ HTTPS (older api-versions, paging)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from test_compute_support import Arm, error_of, gallery_body, image_body
 
-pytestmark = pytest.mark.usefixtures("arm")
+
+@pytest.fixture
+def arm(azsim: dict[str, Any], credential: Any, arm_settings: dict[str, Any]) -> Arm:
+    return Arm(azsim, credential, arm_settings)
 
 
-def test_gallery_lifecycle(compute, rg: str, arm: Arm) -> None:
-    created = compute.galleries.begin_create_or_update(
-        rg, "gal_1", gallery_body(description="first", tags={"team": "a"})
+def test_gallery_lifecycle(compute_client: Any, resource_group: str, arm: Arm) -> None:
+    created = compute_client.galleries.begin_create_or_update(
+        resource_group, "gal_1", gallery_body(description="first", tags={"team": "a"})
     ).result()
     assert created.properties.provisioning_state == "Succeeded"
     assert created.properties.identifier.unique_name.endswith("-GAL_1")
     assert created.tags == {"team": "a"}
 
-    updated = compute.galleries.begin_update(
-        rg, "gal_1", {"properties": {"description": "second"}, "tags": {"team": "b"}}
+    updated = compute_client.galleries.begin_update(
+        resource_group, "gal_1", {"properties": {"description": "second"}, "tags": {"team": "b"}}
     ).result()
     assert updated.properties.description == "second"
     assert updated.tags == {"team": "b"}
-    fetched = compute.galleries.get(rg, "gal_1")
+    fetched = compute_client.galleries.get(resource_group, "gal_1")
     assert fetched.properties.description == "second"
 
-    assert [g.name for g in compute.galleries.list_by_resource_group(rg)] == ["gal_1"]
-    assert "gal_1" in {g.name for g in compute.galleries.list()}
+    assert [g.name for g in compute_client.galleries.list_by_resource_group(resource_group)] == [
+        "gal_1"
+    ]
+    assert "gal_1" in {g.name for g in compute_client.galleries.list()}
 
-    compute.galleries.begin_delete(rg, "gal_1").result()
+    compute_client.galleries.begin_delete(resource_group, "gal_1").result()
     with pytest.raises(ResourceNotFoundError):
-        compute.galleries.get(rg, "gal_1")
+        compute_client.galleries.get(resource_group, "gal_1")
 
 
-def test_gallery_write_is_long_running(rg: str, arm: Arm) -> None:
-    status, body, headers = arm.call("PUT", arm.gallery_path(rg, "lro"), gallery_body())
+def test_gallery_write_is_long_running(resource_group: str, arm: Arm) -> None:
+    status, body, headers = arm.call("PUT", arm.gallery_path(resource_group, "lro"), gallery_body())
     assert status == 201
     assert body["properties"]["provisioningState"] == "Creating"
     assert "Azure-AsyncOperation" in headers
     assert int(headers["Retry-After"]) >= 1
     arm.advance(60)
-    status, body, _ = arm.call("GET", arm.gallery_path(rg, "lro"))
+    status, body, _ = arm.call("GET", arm.gallery_path(resource_group, "lro"))
     assert body["properties"]["provisioningState"] == "Succeeded"
 
 
 @pytest.mark.parametrize("name", ["_bad", "bad-", "bad.", "a" * 81])
-def test_gallery_name_rule(compute, rg: str, name: str) -> None:
-    error = error_of(lambda: compute.galleries.begin_create_or_update(rg, name, gallery_body()))
+def test_gallery_name_rule(compute_client: Any, resource_group: str, name: str) -> None:
+    error = error_of(
+        lambda: compute_client.galleries.begin_create_or_update(
+            resource_group, name, gallery_body()
+        )
+    )
     assert (error.status_code, error.error.code) == (400, "InvalidParameter")
     assert "galleryName" in error.error.message
 
 
-def test_gallery_lists_page_through_next_link(rg: str, arm: Arm) -> None:
+def test_gallery_lists_page_through_next_link(resource_group: str, arm: Arm) -> None:
     for index in range(3):
-        arm.call("PUT", arm.gallery_path(rg, f"page{index}"), gallery_body())
-    status, first, _ = arm.call("GET", arm.gallery_path(rg, ""), query={"$top": "2"})
+        arm.call("PUT", arm.gallery_path(resource_group, f"page{index}"), gallery_body())
+    status, first, _ = arm.call("GET", arm.gallery_path(resource_group, ""), query={"$top": "2"})
     assert status == 200 and len(first["value"]) == 2 and first["nextLink"]
     second = arm.get_url(first["nextLink"])
     assert [g["name"] for g in first["value"] + second["value"]] == ["page0", "page1", "page2"]
@@ -63,8 +74,8 @@ def test_gallery_lists_page_through_next_link(rg: str, arm: Arm) -> None:
 
 
 @pytest.mark.parametrize("api_version", ["2019-03-01", "2021-10-01", "2022-03-03", "2025-03-03"])
-def test_gallery_older_api_versions(rg: str, arm: Arm, api_version: str) -> None:
-    path = arm.gallery_path(rg, "old" + api_version.replace("-", ""))
+def test_gallery_older_api_versions(resource_group: str, arm: Arm, api_version: str) -> None:
+    path = arm.gallery_path(resource_group, "old" + api_version.replace("-", ""))
     status, body, _ = arm.call("PUT", path, gallery_body(), api_version=api_version)
     assert status == 201
     arm.advance(60)
@@ -72,58 +83,72 @@ def test_gallery_older_api_versions(rg: str, arm: Arm, api_version: str) -> None
     assert body["properties"]["provisioningState"] == "Succeeded"
 
 
-def test_gallery_unknown_api_version(rg: str, arm: Arm) -> None:
+def test_gallery_unknown_api_version(resource_group: str, arm: Arm) -> None:
     status, body, _ = arm.call(
-        "PUT", arm.gallery_path(rg, "x"), gallery_body(), api_version="2018-06-01"
+        "PUT", arm.gallery_path(resource_group, "x"), gallery_body(), api_version="2018-06-01"
     )
     assert status == 400
     assert body["error"]["code"] == "NoRegisteredProviderFound"
 
 
-def test_gallery_with_definitions_cannot_be_deleted(compute, rg: str) -> None:
-    compute.galleries.begin_create_or_update(rg, "holder", gallery_body()).result()
-    compute.gallery_images.begin_create_or_update(rg, "holder", "img", image_body()).result()
-    error = error_of(lambda: compute.galleries.begin_delete(rg, "holder"))
+def test_gallery_with_definitions_cannot_be_deleted(
+    compute_client: Any, resource_group: str
+) -> None:
+    compute_client.galleries.begin_create_or_update(
+        resource_group, "holder", gallery_body()
+    ).result()
+    compute_client.gallery_images.begin_create_or_update(
+        resource_group, "holder", "img", image_body()
+    ).result()
+    error = error_of(lambda: compute_client.galleries.begin_delete(resource_group, "holder"))
     assert (error.status_code, error.error.code) == (409, "CannotDeleteResource")
     assert "holder/images/img" in error.error.message
-    compute.gallery_images.begin_delete(rg, "holder", "img").result()
-    compute.galleries.begin_delete(rg, "holder").result()
+    compute_client.gallery_images.begin_delete(resource_group, "holder", "img").result()
+    compute_client.galleries.begin_delete(resource_group, "holder").result()
 
 
-def test_share_action_and_sharing_profile_views(compute, rg: str) -> None:
-    compute.galleries.begin_create_or_update(
-        rg, "shared", gallery_body(sharingProfile={"permissions": "Groups"})
+def test_share_action_and_sharing_profile_views(compute_client: Any, resource_group: str) -> None:
+    compute_client.galleries.begin_create_or_update(
+        resource_group, "shared", gallery_body(sharingProfile={"permissions": "Groups"})
     ).result()
-    result = compute.gallery_sharing_profile.begin_update(
-        rg,
+    result = compute_client.gallery_sharing_profile.begin_update(
+        resource_group,
         "shared",
         {"operationType": "Add", "groups": [{"type": "Subscriptions", "ids": ["sub-a", "sub-b"]}]},
     ).result()
     assert result.operation_type == "Add"
-    plain = compute.galleries.get(rg, "shared", select="Permissions")
+    plain = compute_client.galleries.get(resource_group, "shared", select="Permissions")
     assert plain.properties.sharing_profile.permissions == "Groups"
     assert not plain.properties.sharing_profile.groups
-    expanded = compute.galleries.get(rg, "shared", expand="SharingProfile/Groups")
+    expanded = compute_client.galleries.get(
+        resource_group, "shared", expand="SharingProfile/Groups"
+    )
     assert [(g.type, g.ids) for g in expanded.properties.sharing_profile.groups] == [
         ("Subscriptions", ["sub-a", "sub-b"])
     ]
-    compute.gallery_sharing_profile.begin_update(
-        rg,
+    compute_client.gallery_sharing_profile.begin_update(
+        resource_group,
         "shared",
         {"operationType": "Remove", "groups": [{"type": "Subscriptions", "ids": ["sub-a"]}]},
     ).result()
-    expanded = compute.galleries.get(rg, "shared", expand="SharingProfile/Groups")
+    expanded = compute_client.galleries.get(
+        resource_group, "shared", expand="SharingProfile/Groups"
+    )
     assert expanded.properties.sharing_profile.groups[0].ids == ["sub-b"]
-    compute.gallery_sharing_profile.begin_update(rg, "shared", {"operationType": "Reset"}).result()
-    reset = compute.galleries.get(rg, "shared", expand="SharingProfile/Groups")
+    compute_client.gallery_sharing_profile.begin_update(
+        resource_group, "shared", {"operationType": "Reset"}
+    ).result()
+    reset = compute_client.galleries.get(resource_group, "shared", expand="SharingProfile/Groups")
     assert reset.properties.sharing_profile.permissions == "Private"
 
 
-def test_share_action_refused_on_private_gallery(compute, rg: str) -> None:
-    compute.galleries.begin_create_or_update(rg, "private", gallery_body()).result()
+def test_share_action_refused_on_private_gallery(compute_client: Any, resource_group: str) -> None:
+    compute_client.galleries.begin_create_or_update(
+        resource_group, "private", gallery_body()
+    ).result()
     error = error_of(
-        lambda: compute.gallery_sharing_profile.begin_update(
-            rg,
+        lambda: compute_client.gallery_sharing_profile.begin_update(
+            resource_group,
             "private",
             {"operationType": "Add", "groups": [{"type": "AADTenants", "ids": ["t"]}]},
         )
@@ -131,28 +156,28 @@ def test_share_action_refused_on_private_gallery(compute, rg: str) -> None:
     assert (error.status_code, error.error.code) == (409, "OperationNotAllowed")
 
 
-def test_community_gallery(compute, rg: str) -> None:
+def test_community_gallery(compute_client: Any, resource_group: str) -> None:
     info = {
         "publisherUri": "https://contoso.example",
         "publisherContact": "images@contoso.example",
         "eula": "https://contoso.example/eula",
         "publicNamePrefix": "contoso",
     }
-    compute.galleries.begin_create_or_update(
-        rg,
+    compute_client.galleries.begin_create_or_update(
+        resource_group,
         "community",
         gallery_body(sharingProfile={"permissions": "Community", "communityGalleryInfo": info}),
     ).result()
-    compute.gallery_sharing_profile.begin_update(
-        rg, "community", {"operationType": "EnableCommunity"}
+    compute_client.gallery_sharing_profile.begin_update(
+        resource_group, "community", {"operationType": "EnableCommunity"}
     ).result()
-    gallery = compute.galleries.get(rg, "community")
+    gallery = compute_client.galleries.get(resource_group, "community")
     community = gallery.properties.sharing_profile.community_gallery_info
     assert community.community_gallery_enabled is True
     assert community.public_names[0].startswith("contoso-")
     error = error_of(
-        lambda: compute.galleries.begin_create_or_update(
-            rg, "community2", gallery_body(sharingProfile={"permissions": "Community"})
+        lambda: compute_client.galleries.begin_create_or_update(
+            resource_group, "community2", gallery_body(sharingProfile={"permissions": "Community"})
         )
     )
     assert error.error.code == "InvalidParameter"
@@ -161,8 +186,8 @@ def test_community_gallery(compute, rg: str) -> None:
 # ---------------------------------------------------------------- image definitions
 
 
-def test_definition_lifecycle_with_every_property(compute, rg: str) -> None:
-    compute.galleries.begin_create_or_update(rg, "defs", gallery_body()).result()
+def test_definition_lifecycle_with_every_property(compute_client: Any, resource_group: str) -> None:
+    compute_client.galleries.begin_create_or_update(resource_group, "defs", gallery_body()).result()
     body = image_body(
         hyperVGeneration="V2",
         architecture="x64",
@@ -181,7 +206,9 @@ def test_definition_lifecycle_with_every_property(compute, rg: str) -> None:
             {"name": "IsHibernateSupported", "value": "False"},
         ],
     )
-    created = compute.gallery_images.begin_create_or_update(rg, "defs", "ubuntu", body).result()
+    created = compute_client.gallery_images.begin_create_or_update(
+        resource_group, "defs", "ubuntu", body
+    ).result()
     props = created.properties
     assert props.provisioning_state == "Succeeded"
     assert (props.identifier.publisher, props.identifier.offer, props.identifier.sku) == (
@@ -192,14 +219,19 @@ def test_definition_lifecycle_with_every_property(compute, rg: str) -> None:
     assert props.purchase_plan.product == "base"
     assert {f.name for f in props.features} >= {"SecurityType", "IsHibernateSupported"}
 
-    updated = compute.gallery_images.begin_update(
-        rg, "defs", "ubuntu", {"properties": {"description": "changed"}, "tags": {"x": "y"}}
+    updated = compute_client.gallery_images.begin_update(
+        resource_group,
+        "defs",
+        "ubuntu",
+        {"properties": {"description": "changed"}, "tags": {"x": "y"}},
     ).result()
     assert updated.properties.description == "changed" and updated.tags == {"x": "y"}
-    assert [i.name for i in compute.gallery_images.list_by_gallery(rg, "defs")] == ["ubuntu"]
-    compute.gallery_images.begin_delete(rg, "defs", "ubuntu").result()
+    assert [
+        i.name for i in compute_client.gallery_images.list_by_gallery(resource_group, "defs")
+    ] == ["ubuntu"]
+    compute_client.gallery_images.begin_delete(resource_group, "defs", "ubuntu").result()
     with pytest.raises(ResourceNotFoundError):
-        compute.gallery_images.get(rg, "defs", "ubuntu")
+        compute_client.gallery_images.get(resource_group, "defs", "ubuntu")
 
 
 @pytest.mark.parametrize(
@@ -213,52 +245,68 @@ def test_definition_lifecycle_with_every_property(compute, rg: str) -> None:
         ("features", [{"name": "SecurityType", "value": "TrustedLaunch"}]),
     ],
 )
-def test_definition_fixed_properties(compute, rg: str, field: str, value: object) -> None:
-    compute.galleries.begin_create_or_update(rg, "fixed", gallery_body()).result()
-    compute.gallery_images.begin_create_or_update(
-        rg, "fixed", "img", image_body(hyperVGeneration="V2")
+def test_definition_fixed_properties(
+    compute_client: Any, resource_group: str, field: str, value: object
+) -> None:
+    compute_client.galleries.begin_create_or_update(
+        resource_group, "fixed", gallery_body()
+    ).result()
+    compute_client.gallery_images.begin_create_or_update(
+        resource_group, "fixed", "img", image_body(hyperVGeneration="V2")
     ).result()
     changed = image_body(**{"hyperVGeneration": "V2", field: value})
     error = error_of(
-        lambda: compute.gallery_images.begin_create_or_update(rg, "fixed", "img", changed)
+        lambda: compute_client.gallery_images.begin_create_or_update(
+            resource_group, "fixed", "img", changed
+        )
     )
     assert (error.status_code, error.error.code) == (409, "PropertyChangeNotAllowed")
     assert field in error.error.message
 
 
-def test_definition_features_update_with_allow_update_image(compute, rg: str) -> None:
-    compute.galleries.begin_create_or_update(rg, "feat", gallery_body()).result()
-    compute.gallery_images.begin_create_or_update(
-        rg, "feat", "img", image_body(hyperVGeneration="V2")
+def test_definition_features_update_with_allow_update_image(
+    compute_client: Any, resource_group: str
+) -> None:
+    compute_client.galleries.begin_create_or_update(resource_group, "feat", gallery_body()).result()
+    compute_client.gallery_images.begin_create_or_update(
+        resource_group, "feat", "img", image_body(hyperVGeneration="V2")
     ).result()
     allowed = image_body(
         hyperVGeneration="V2",
         allowUpdateImage=True,
         features=[{"name": "SecurityType", "value": "TrustedLaunchSupported"}],
     )
-    result = compute.gallery_images.begin_create_or_update(rg, "feat", "img", allowed).result()
+    result = compute_client.gallery_images.begin_create_or_update(
+        resource_group, "feat", "img", allowed
+    ).result()
     assert result.properties.features[0].value == "TrustedLaunchSupported"
 
 
 @pytest.mark.parametrize("missing", ["osType", "osState", "identifier"])
-def test_definition_required_properties(compute, rg: str, arm: Arm, missing: str) -> None:
-    compute.galleries.begin_create_or_update(rg, "req", gallery_body()).result()
+def test_definition_required_properties(
+    compute_client: Any, resource_group: str, arm: Arm, missing: str
+) -> None:
+    compute_client.galleries.begin_create_or_update(resource_group, "req", gallery_body()).result()
     body = image_body()
     del body["properties"][missing]
-    status, answer, _ = arm.call("PUT", arm.gallery_path(rg, "req") + "/images/img", body)
+    status, answer, _ = arm.call(
+        "PUT", arm.gallery_path(resource_group, "req") + "/images/img", body
+    )
     assert status == 400 and answer["error"]["code"] == "InvalidParameter"
     assert missing in answer["error"]["message"]
 
 
-def test_definition_needs_its_gallery(compute, rg: str) -> None:
+def test_definition_needs_its_gallery(compute_client: Any, resource_group: str) -> None:
     error = error_of(
-        lambda: compute.gallery_images.begin_create_or_update(rg, "nogallery", "img", image_body())
+        lambda: compute_client.gallery_images.begin_create_or_update(
+            resource_group, "nogallery", "img", image_body()
+        )
     )
     assert (error.status_code, error.error.code) == (404, "ParentResourceNotFound")
 
 
-def test_missing_gallery_reads_as_not_found(compute, rg: str) -> None:
+def test_missing_gallery_reads_as_not_found(compute_client: Any, resource_group: str) -> None:
     with pytest.raises(HttpResponseError) as caught:
-        compute.galleries.get(rg, "absent")
+        compute_client.galleries.get(resource_group, "absent")
     assert caught.value.status_code == 404
     assert caught.value.error.code == "ResourceNotFound"

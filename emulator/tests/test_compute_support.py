@@ -3,6 +3,7 @@ what the SDK cannot send, and the VM -> generalize -> managed image flow."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,12 @@ import pytest
 import requests
 from azure.core.exceptions import HttpResponseError
 
+from azsim.client import AdminClient
+from azsim.core.sim import owner_assignment
+
 GALLERY_API = "2026-03-03"
 COMPUTE_API = "2026-04-01"
+CONTRIBUTOR_ROLE_ID = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 UBUNTU = {
     "publisher": "Canonical",
     "offer": "ubuntu-24_04-lts",
@@ -59,13 +64,21 @@ def error_of(call: Callable[[], Any]) -> HttpResponseError:
 
 
 class Arm:
-    """Plain HTTPS calls with the test principal's token, and the admin clock."""
+    """Plain HTTPS calls with the test principal's token, and the admin API."""
 
-    def __init__(self, url: str, subscription_id: str, token: Callable[[], str], ca_file: str):
-        self.url = url.rstrip("/")
-        self.subscription_id = subscription_id
-        self.token = token
-        self.ca_file = ca_file
+    def __init__(
+        self, azsim: dict[str, Any], credential: Any, arm_settings: dict[str, Any]
+    ) -> None:
+        self.url = arm_settings["base_url"].rstrip("/")
+        self.subscription_id = azsim["subscription_id"]
+        self.ca_file = azsim["ca_file"]
+        self.admin = AdminClient.from_info(azsim)
+        self._credential = credential
+        self._scope = arm_settings["credential_scopes"][0]
+        self.client_id = azsim["client_id"]
+
+    def token(self) -> str:
+        return self._credential.get_token(self._scope).token
 
     def call(
         self,
@@ -78,7 +91,7 @@ class Arm:
         params = {"api-version": api_version, **(query or {})}
         response = requests.request(
             method,
-            self.url + path.rstrip("/"),
+            self.url + (path.rstrip("/") if path != "/" else path),
             params=params,
             json=body,
             headers={"Authorization": f"Bearer {self.token()}"},
@@ -100,19 +113,35 @@ class Arm:
 
     def advance(self, seconds: float) -> None:
         """Move the simulated clock on; due events (operation ends, replicas) run."""
-        response = requests.post(
-            f"{self.url}/_sim/clock",
-            json={"advance_seconds": seconds},
-            verify=self.ca_file,
-            timeout=30,
-        )
-        response.raise_for_status()
+        self.admin.advance(seconds)
 
     def seed(self, resources: list[dict]) -> None:
-        response = requests.post(
-            f"{self.url}/_sim/seed", json={"resources": resources}, verify=self.ca_file, timeout=30
+        self.admin.seed(resources)
+
+    def add_subscription(self, subscription_id: str) -> None:
+        """A subscription (the test principal its Owner) holding resource group `foreign`."""
+        sub = f"/subscriptions/{subscription_id}"
+        group = {"name": "foreign", "type": "Microsoft.Resources/resourceGroups",
+                 "location": "eastus", "properties": {"provisioningState": "Succeeded"}}  # fmt: skip
+        self.seed(
+            [
+                {"id": sub, "body": {"displayName": "other"}},
+                {"id": f"{sub}/resourceGroups/foreign", "body": group},
+            ]
         )
-        response.raise_for_status()
+
+    def contributor_on(self, scope: str) -> tuple[str, str]:
+        """A new service principal holding Contributor at `scope` only: (client id, secret)."""
+        secret = uuid.uuid4().hex
+        record = self.admin.add_principal(secret=secret)
+        name = str(uuid.uuid4())
+        assignment = f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
+        body = owner_assignment(assignment, name, scope, record["object_id"])
+        body["properties"]["roleDefinitionId"] = (
+            f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR_ROLE_ID}"
+        )
+        self.seed([{"id": assignment, "body": body}])
+        return record["client_id"], secret
 
     def group_path(self, rg: str, subscription_id: str | None = None) -> str:
         return f"/subscriptions/{subscription_id or self.subscription_id}/resourceGroups/{rg}"
@@ -184,3 +213,22 @@ def managed_image(compute: Any, rg: str, arm: Arm, name: str, vm_id: str) -> Any
     poller = compute.images.begin_create_or_update(rg, name, body)
     arm.advance(600)
     return poller.result()
+
+
+def seeded_image(image_id: str, location: str = "eastus") -> dict:
+    """The stored body of a generalized Linux V2 managed image, for `/_sim/seed`."""
+    return {
+        "id": image_id,
+        "name": image_id.rsplit("/", 1)[1],
+        "type": "Microsoft.Compute/images",
+        "location": location,
+        "tags": {},
+        "properties": {
+            "hyperVGeneration": "V2",
+            "provisioningState": "Succeeded",
+            "storageProfile": {
+                "osDisk": {"osType": "Linux", "osState": "Generalized", "diskSizeGB": 30},
+                "dataDisks": [],
+            },
+        },
+    }
