@@ -363,6 +363,7 @@ def test_principal_without_roles_gets_azures_refusal(
     assert "nr-secret-1" not in json.dumps(result.result)
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # asked for below
 def test_ca_bundle_option_reaches_metadata_login_and_arm(
     standin: StandIn, azure_env: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
