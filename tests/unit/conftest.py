@@ -22,6 +22,8 @@ COLLECTIONS_ROOT = REPOSITORY_ROOT / ".tmp" / "collections"
 
 def _ensure_collection_link() -> None:
     link = COLLECTIONS_ROOT / "ansible_collections" / "goldenimage" / "azure"
+    if link.is_symlink() and not link.exists():
+        link.unlink()  # a dangling link left by a moved checkout
     if not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileExistsError):  # created meanwhile by a parallel run
