@@ -9,7 +9,7 @@ one way to exit. No Azure package is imported until a client is asked for.
 A typical ``main()``::
 
     module = AzureModule(ARGUMENT_SPEC, wait=True, tags=True, result_key="gallery")
-    module.validate_name("name", GALLERY_NAME_PATTERN, "letters, digits, dots and underscores")
+    module.validate_pattern("name", GALLERY_NAME_PATTERN, "letters, digits, dots and underscores")
     try:
         current = get_or_none(module.client("compute").galleries.get, rg, name, resource=label)
         ...
@@ -87,6 +87,12 @@ class AzureModule:
         module_factory: Callable[..., AnsibleModule] = AnsibleModule,
         **ansible_options: Any,
     ) -> None:
+        """Parse the options (failing on invalid ones) without touching Azure.
+
+        ``argument_spec`` holds the module's own options; ``wait`` and ``tags`` add the shared
+        option groups; ``result_key`` is where :meth:`exit` puts the resource; the remaining
+        keyword arguments (``mutually_exclusive``, ``required_if``...) go to AnsibleModule.
+        """
         specs = [dict(argument_spec), AUTH_ARGUMENT_SPEC]
         if wait:
             specs.append(WAIT_ARGUMENT_SPEC)
