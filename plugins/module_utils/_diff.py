@@ -144,7 +144,10 @@ def enum_equal(left: Any, right: Any) -> bool:
 
 
 def to_utc(value: Any) -> datetime | None:
-    """A date, datetime or ISO 8601 string as an aware UTC instant (naive values are UTC)."""
+    """A date, datetime or ISO 8601 string as an aware UTC instant (naive values are UTC).
+
+    Raises ValueError for text that is not ISO 8601.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -155,7 +158,8 @@ def to_utc(value: Any) -> datetime | None:
         text = str(value).strip()
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
-        text = re.sub(r"(\.\d{6})\d+", r"\1", text)  # ARM sends 7 fractional digits
+        # ARM sends 7 fractional digits, others fewer; Python 3.10 parses exactly 3 or 6.
+        text = re.sub(r"\.(\d+)", lambda match: "." + (match.group(1) + "000000")[:6], text)
         moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)  # noqa: UP017 - Python 3.10

@@ -74,6 +74,7 @@ def test_enum_and_dates() -> None:
     assert to_utc("2030-01-01T00:00:00Z") == instant
     assert to_utc("2030-01-01T01:00:00+01:00") == instant
     assert to_utc("2030-01-01T00:00:00.0000000+00:00") == instant  # ARM's seven digits
+    assert to_utc("2030-01-01T00:00:00.5Z") == instant.replace(microsecond=500000)
     assert to_utc(date(2030, 1, 1)) == instant and to_utc("2030-01-01") == instant
     assert to_utc(None) is None
 
