@@ -64,6 +64,7 @@ class AuthSettings:
     certificate_path: str | None = None
     certificate_password: str | None = field(default=None, repr=False)
     federated_token_file: str | None = None
+    tenant_label: str = "tenant"
 
     def describe(self) -> str:
         """A one-line, secret-free description for messages."""
@@ -97,13 +98,11 @@ class _Candidate:
         return None
 
     def missing(self) -> list[str]:
-        """Names (as this source spells them) of what a service-principal login still lacks."""
-        client_label, tenant_label = self.labels
-        return [
-            label
-            for label, value in ((client_label, self.client_id), (tenant_label, self.tenant))
-            if not value
-        ]
+        """Names (as this source spells them) of what a service-principal login still lacks.
+
+        The tenant is checked once the cloud is known: ADFS clouds have a single one.
+        """
+        return [self.labels[0]] if not self.client_id else []
 
     def settings(self) -> AuthSettings:
         kind = self.kind
@@ -120,6 +119,7 @@ class _Candidate:
             certificate_path=self.certificate_path,
             certificate_password=self.certificate_password,
             federated_token_file=self.federated_token_file,
+            tenant_label=self.labels[1],
         )
 
 
@@ -326,7 +326,11 @@ def build_credential(
         )
     common.update(cloud.credential_kwargs())
     tenant = cloud.tenant_for(settings.tenant)
-    return _service_principal_credential(settings, tenant or "", common)
+    if not tenant:
+        raise AuthConfigurationError(
+            f"The {settings.kind} login from {settings.source} also needs {settings.tenant_label}."
+        )
+    return _service_principal_credential(settings, tenant, common)
 
 
 def _service_principal_credential(

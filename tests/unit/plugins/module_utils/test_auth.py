@@ -100,10 +100,26 @@ def test_module_options_win_and_subscription_option_overlays(tmp_path: Path) -> 
 
 
 def test_incomplete_options_fail_naming_what_is_missing(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path, **AWX_ENV)
+    with pytest.raises(AuthConfigurationError, match="from module options also needs client_id"):
+        resolve_auth(params(secret="s", tenant="t"), env, **NO_CLI)
+    settings = resolve_auth(params(client_id="app", secret="s"), env, **NO_CLI)
     with pytest.raises(AuthConfigurationError, match="from module options also needs tenant"):
-        resolve_auth(
-            params(client_id="app", secret="s"), isolated_env(tmp_path, **AWX_ENV), **NO_CLI
-        )
+        build_credential(settings, OFFLINE_CLOUD, True)
+
+
+def test_adfs_needs_no_tenant(monkeypatch: pytest.MonkeyPatch) -> None:
+    identity = pytest.importorskip("azure.identity")
+    recorded: dict[str, Any] = {}
+    monkeypatch.setattr(
+        identity, "ClientSecretCredential", lambda *a, **k: recorded.update(args=a, kwargs=k)
+    )
+    adfs = CloudEnvironment(
+        "stack", "https://arm.stack/", "https://adfs.stack/adfs", "https://aud.stack/"
+    )
+    build_credential(resolve_auth(params(client_id="a", secret="s"), {}, **NO_CLI), adfs, True)
+    assert recorded["args"] == ("adfs", "a", "s")
+    assert recorded["kwargs"]["authority"] == "https://adfs.stack"
 
 
 def test_certificate_and_federated_kinds(tmp_path: Path) -> None:
@@ -347,10 +363,11 @@ def test_missing_azure_identity_names_the_pip_package(monkeypatch: pytest.Monkey
 
 def test_incomplete_environment_names_the_variable(tmp_path: Path) -> None:
     env = isolated_env(tmp_path, AZURE_CLIENT_ID="app", AZURE_SECRET="s")
+    settings = resolve_auth(params(), env, **NO_CLI)
     with pytest.raises(
         AuthConfigurationError, match=r"also needs AZURE_TENANT \(or AZURE_TENANT_ID\)"
     ):
-        resolve_auth(params(), env, **NO_CLI)
+        build_credential(settings, OFFLINE_CLOUD, True)
 
 
 def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
