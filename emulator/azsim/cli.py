@@ -9,7 +9,6 @@ import logging
 import os
 import shlex
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -244,15 +243,6 @@ async def _start_proxy(proxy: ConnectProxy, port: int | None, previous: int | No
             if candidate == port:
                 raise
     raise OSError("no port")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 # -- the files clients read -------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ class ConnectProxy:
             await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        _no_delay(writer)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
@@ -69,10 +71,19 @@ class ConnectProxy:
         except OSError:
             writer.close()
             return
+        _no_delay(backend_writer)
         await asyncio.gather(
             _pump(reader, backend_writer), _pump(backend_reader, writer),
             return_exceptions=True,
         )
+
+
+def _no_delay(writer: asyncio.StreamWriter) -> None:
+    """Small request and response writes must not wait for Nagle's algorithm."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 async def _pump(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
