@@ -241,11 +241,7 @@ def list_platform_publishers(req: Request) -> Response:
 
 def image_reference_facts(sim: Sim, reference: dict, location: str) -> tuple[dict, dict]:
     """(facts, stored imageReference) of a VM's or disk's image reference."""
-    if (
-        reference.get("id")
-        and "/versions/" not in reference["id"].lower()
-        and ("/providers/microsoft.compute/locations/" in reference["id"].lower())
-    ):
+    if reference.get("id") and "/publishers/" in reference["id"].lower():
         return platform_reference_facts(sim, platform_parts(reference["id"]), location)
     if reference.get("id"):
         return stored_reference_facts(sim, reference["id"])
