@@ -607,9 +607,25 @@ def put_version(req: Request) -> Response:
     if (payload.get("properties") or {}).get("restore"):
         return restore_version(req, resource_id)
     existing = sim.store.get(resource_id)
+    if existing is None:
+        refuse_soft_deleted_name(sim, resource_id)
     body, seconds = prepare_version(sim, resource_id, payload, principal_id(req), existing)
     sim.store.put(resource_id, body)
     return accepted_write(req, resource_id, body, existing is None, seconds)
+
+
+def refuse_soft_deleted_name(sim: Sim, version_id: str) -> None:
+    """A soft-deleted version keeps its name until it is restored or hard deleted."""
+    gallery = sim.store.get(version_parts(version_id)[0]) or {}
+    if any(
+        r["version"]["id"].lower() == version_id.lower() for r in live_soft_deleted(sim, gallery)
+    ):
+        raise ArmError(
+            409,
+            "OperationNotAllowed",
+            f"A soft-deleted gallery image version '{version_id}' exists. Restore it (PUT with "
+            "properties.restore set to true) or wait until it is permanently deleted.",
+        )
 
 
 @route(
@@ -861,6 +877,7 @@ def create_gallery_image_version_from_build(
     }
     facts = None if source.get("id") else build_facts(sim, source, location)
     existing = sim.store.get(version_id)
+    refuse_soft_deleted_name(sim, version_id)
     if existing is not None:
         raise ArmError(
             409,

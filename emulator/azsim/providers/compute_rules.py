@@ -525,7 +525,7 @@ def normalize_publishing_profile(
         "targetRegions": normalize_target_regions(publishing, home_region, normalize_location),
         "replicaCount": replica_count,
         "excludeFromLatest": bool(publishing.get("excludeFromLatest", False)),
-        "publishedDate": publishing.get("publishedDate") or iso(now),
+        "publishedDate": iso(now),  # read-only: the service sets it
         "storageAccountType": publishing.get("storageAccountType")
         or default_storage_type(publishing),
         "replicationMode": mode or "Full",
@@ -570,7 +570,8 @@ def check_version_update(old: dict, new: dict) -> None:
         if before and before != region["storageAccountType"]:
             raise property_change_not_allowed("publishingProfile.targetRegions.storageAccountType")
     removed = set(old_types) - {r["name"] for r in new_pub.get("targetRegions", [])}
-    allowed = (old.get("safetyProfile") or {}).get("allowDeletionOfReplicatedLocations", True)
+    # The request's own safety profile decides, so one update may allow and remove together.
+    allowed = (new.get("safetyProfile") or {}).get("allowDeletionOfReplicatedLocations", True)
     if removed and not allowed:
         raise rule_error(
             409,
