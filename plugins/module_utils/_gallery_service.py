@@ -82,7 +82,7 @@ class GalleryService:
                 lambda: self._compute.galleries.list_by_resource_group(resource_group),
                 f"galleries of resource group '{resource_group}'",
             )
-        return self._list(lambda: self._compute.galleries.list(), "galleries of the subscription")
+        return self._list(self._compute.galleries.list, "galleries of the subscription")
 
     def get_image(self, resource_group: str, gallery: str, name: str) -> dict[str, Any] | None:
         label = image_label(resource_group, gallery, name)

@@ -22,7 +22,7 @@ description:
   - With O(state=absent) the module refuses to delete a gallery that still holds image
     definitions, unless O(force=true).
 author:
-  - goldenimage.azure contributors
+  - goldenimage.azure contributors (@goldenimage)
 options:
   name:
     description:

@@ -24,7 +24,7 @@ description:
     The module finds such changes before writing anything and fails with a message that lists
     each field with its current and requested value.
 author:
-  - goldenimage.azure contributors
+  - goldenimage.azure contributors (@goldenimage)
 options:
   name:
     description:

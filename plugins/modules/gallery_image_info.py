@@ -15,7 +15,7 @@ description:
     not exist). Errors (for example missing permissions) fail the task; they are never reported
     as an empty list.
 author:
-  - goldenimage.azure contributors
+  - goldenimage.azure contributors (@goldenimage)
 options:
   name:
     description:

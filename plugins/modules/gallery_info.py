@@ -13,7 +13,7 @@ description:
   - The result is always a list, empty when nothing matches. Errors (for example missing
     permissions) fail the task; they are never reported as an empty list.
 author:
-  - goldenimage.azure contributors
+  - goldenimage.azure contributors (@goldenimage)
 options:
   name:
     description:

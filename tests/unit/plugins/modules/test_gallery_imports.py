@@ -116,6 +116,7 @@ def run_in_fresh_process(
         text=True,
         env=env,
         timeout=120,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     report: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])

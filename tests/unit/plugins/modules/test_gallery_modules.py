@@ -156,7 +156,7 @@ class FakeImages:
         self.s.calls.append(("gallery_images", "list_by_gallery", (rg, gallery)))
         if gallery not in self.s.gallery_bodies:
             raise not_found(gallery)
-        return [b for (g, _), b in sorted(self.s.image_bodies.items()) if g == gallery]
+        return [b for (g, _name), b in sorted(self.s.image_bodies.items()) if g == gallery]
 
     def begin_create_or_update(
         self, rg: str, gallery: str, name: str, body: dict[str, Any]
@@ -190,7 +190,7 @@ class FakeVersions:
         )
         return [
             b
-            for (g, i, _), b in sorted(self.s.version_bodies.items())
+            for (g, i, _name), b in sorted(self.s.version_bodies.items())
             if (g, i) == (gallery, image)
         ]
 
