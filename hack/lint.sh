@@ -20,7 +20,7 @@ for dir in plugins tests emulator hack; do
 done
 
 check "ruff check" "$venv_dir/bin/ruff" check "${lint_dirs[@]}"
-check "ruff format" "$venv_dir/bin/ruff" format --check "${lint_dirs[@]}"
+check "ruff format" "$venv_dir/bin/ruff" format --check --output-format concise "${lint_dirs[@]}"
 check yamllint "$venv_dir/bin/yamllint" --strict .
 if [[ -d plugins/module_utils ]]; then
     # Through the symlinked collection, so imports resolve as ansible_collections.goldenimage.azure.
