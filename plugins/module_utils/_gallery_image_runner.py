@@ -126,12 +126,18 @@ def delete_image(
 ) -> NoReturn:
     params = module.params
     if current is None:
-        module.exit(changed=False, resource=None)
+        module.exit(changed=False, resource=None, duration=0.0)
+    waiter = module.waiter()
     if not module.check_mode:
         service.delete_image(
-            params["resource_group"], params["gallery_name"], params["name"], module.waiter()
+            params["resource_group"], params["gallery_name"], params["name"], waiter
         )
-    module.exit(changed=True, resource=None, diff={"before": image_state(current), "after": {}})
+    module.exit(
+        changed=True,
+        resource=None,
+        diff={"before": image_state(current), "after": {}},
+        duration=waiter.duration,
+    )
 
 
 def ensure_image(
@@ -154,22 +160,23 @@ def ensure_image(
         diff = tracker_of(differences)
         changed = bool(differences)
     if not changed:
-        module.exit(changed=False, resource=predicted, diff=diff)
+        module.exit(changed=False, resource=predicted, diff=diff, duration=0.0)
     allow_update = bool(params["allow_update_image"])
     # The service keeps the flag it was last sent, and a PUT replaces it.
     predicted["allow_update_image"] = True if allow_update else None
     validate_combination(predicted)
     result = predicted
+    waiter = module.waiter()
     if not module.check_mode:
         written = service.put_image(
             params["resource_group"],
             params["gallery_name"],
             params["name"],
             image_body(predicted, allow_update),
-            module.waiter(),
+            waiter,
         )
         result = image_state(written) if written else predicted
-    module.exit(changed=True, resource=result, diff=diff)
+    module.exit(changed=True, resource=result, diff=diff, duration=waiter.duration)
 
 
 def predict_create(

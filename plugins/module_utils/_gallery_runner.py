@@ -96,6 +96,11 @@ def step_waiters(module: AzureModule, count: int) -> list[Waiter]:
     return [between] * (count - 1) + [final] if count else []
 
 
+def waited_seconds(waiters: list[Waiter]) -> float:
+    """How long the awaited requests took (0 when nothing was awaited), for ``duration``."""
+    return max((waiter.duration for waiter in waiters if waiter.enabled), default=0.0)
+
+
 def fail_input(module: AzureModule, exc: GalleryInputError) -> NoReturn:
     module.fail(f"Invalid {exc}")
 
@@ -150,10 +155,11 @@ def ensure_gallery(
         diff = DiffTracker()
         for difference in find_differences(state, desired):
             diff.add(difference.path, difference.before, difference.after)
-    result = predicted
+    result, duration = predicted, 0.0
     if plan.changed and not module.check_mode:
-        result = apply_gallery_plan(module, service, plan, gallery_body(predicted)) or predicted
-    module.exit(changed=plan.changed, resource=result, diff=diff)
+        written, duration = apply_gallery_plan(module, service, plan, gallery_body(predicted))
+        result = written or predicted
+    module.exit(changed=plan.changed, resource=result, diff=diff, duration=duration)
 
 
 def refuse_move(
@@ -170,8 +176,12 @@ def refuse_move(
 
 def apply_gallery_plan(
     module: AzureModule, service: GalleryService, plan: GalleryPlan, body: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Send the plan's requests in order; the gallery as read back, or None without waiting."""
+) -> tuple[dict[str, Any] | None, float]:
+    """Send the plan's requests in order.
+
+    Returns the gallery as read back (None when the last request was not awaited) and the
+    seconds spent waiting.
+    """
     resource_group, name = module.params["resource_group"], module.params["name"]
     steps: list[Any] = []
     if plan.reset:
@@ -185,11 +195,12 @@ def apply_gallery_plan(
     waiters = step_waiters(module, len(steps))
     for step, waiter in zip(steps, waiters, strict=True):
         step(waiter)
+    duration = waited_seconds(waiters)
     if not waiters[-1].enabled:
-        return None
+        return None, duration
     # The write answers leave out whom the gallery is shared with; one read shows it all.
     found = service.get_gallery(resource_group, name)
-    return None if found is None else gallery_state(found)
+    return (None if found is None else gallery_state(found)), duration
 
 
 def delete_gallery(
@@ -198,7 +209,7 @@ def delete_gallery(
     params = module.params
     resource_group, name = params["resource_group"], params["name"]
     if current is None:
-        module.exit(changed=False, resource=None, deleted=[])
+        module.exit(changed=False, resource=None, deleted=[], duration=0.0)
     images = service.list_images(resource_group, name)
     if images and not params["force"]:
         module.fail(
@@ -211,12 +222,12 @@ def delete_gallery(
         for version in service.list_versions(resource_group, name, str(image["name"]))
     ]
     plan = force_delete_plan(str(current["id"]), images, versions)
-    if not module.check_mode:
-        delete_in_order(module, service, versions, images)
+    duration = 0.0 if module.check_mode else delete_in_order(module, service, versions, images)
     module.exit(
         changed=True,
         resource=None,
         deleted=plan,
+        duration=duration,
         diff={"before": gallery_state(current), "after": {}},
     )
 
@@ -226,16 +237,21 @@ def delete_in_order(
     service: GalleryService,
     versions: list[dict[str, Any]],
     images: list[dict[str, Any]],
-) -> None:
-    """Versions, then definitions, then the gallery: Azure refuses a parent with children."""
+) -> float:
+    """Versions, then definitions, then the gallery: Azure refuses a parent with children.
+
+    Returns the seconds spent waiting.
+    """
     resource_group, name = module.params["resource_group"], module.params["name"]
-    waiters = iter(step_waiters(module, len(versions) + len(images) + 1))
+    waiters = step_waiters(module, len(versions) + len(images) + 1)
+    pending = iter(waiters)
     for version in versions:
         image = image_name_of(str(version["id"]))
-        service.delete_version(resource_group, name, image, str(version["name"]), next(waiters))
+        service.delete_version(resource_group, name, image, str(version["name"]), next(pending))
     for image_body in images:
-        service.delete_image(resource_group, name, str(image_body["name"]), next(waiters))
-    service.delete_gallery(resource_group, name, next(waiters))
+        service.delete_image(resource_group, name, str(image_body["name"]), next(pending))
+    service.delete_gallery(resource_group, name, next(pending))
+    return waited_seconds(waiters)
 
 
 def image_name_of(version_id: str) -> str:

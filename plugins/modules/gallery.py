@@ -212,6 +212,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+duration:
+  description:
+    - Seconds spent waiting for Azure to finish the requests; V(0) when nothing was awaited
+      (no change, check mode, or O(wait=false) for a single request).
+  returned: always
+  type: float
+  sample: 2.417
 gallery:
   description:
     - The gallery as Azure returns it (in check mode, as it would be), with keys named after

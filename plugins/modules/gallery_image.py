@@ -274,6 +274,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+duration:
+  description:
+    - Seconds spent waiting for Azure to finish the requests; V(0) when nothing was awaited
+      (no change, check mode, or O(wait=false) for a single request).
+  returned: always
+  type: float
+  sample: 2.417
 image:
   description:
     - The image definition as Azure returns it (in check mode, as it would be), with keys named

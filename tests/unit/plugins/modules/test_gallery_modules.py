@@ -538,3 +538,15 @@ def test_info_errors_are_not_empty_lists(
 def test_image_info_name_needs_gallery(compute: FakeCompute, module_runner: Runner) -> None:
     result = module_runner(gallery_image_info.main, {"name": "ubuntu"})
     assert result.failed and "gallery_name" in result.msg
+
+
+def test_wait_false_returns_the_prediction_without_reading_back(
+    compute: FakeCompute, module_runner: Runner
+) -> None:
+    result = module_runner(gallery.main, gallery_args(location="eastus", wait=False))
+    assert result.changed and result["duration"] == 0.0
+    assert [call[1] for call in compute.calls] == ["get", "begin_create_or_update"]
+    assert result["gallery"]["unique_name"] is None  # predicted: Azure has not answered yet
+    awaited = module_runner(gallery.main, gallery_args(description="now awaited"))
+    assert awaited.changed and awaited["duration"] >= 0.0
+    assert awaited["gallery"]["unique_name"]
