@@ -862,6 +862,7 @@ def distribute_managed_image(
 
     image_id = target["imageId"]
     require_right(sim, template, "Microsoft.Compute/images/write", image_id)
+    replace_existing_image(sim, template, image_id, target["location"])
     facts = source_facts(sim, template)
     image = compute.create_managed_image_from_build(
         sim,
@@ -872,6 +873,24 @@ def distribute_managed_image(
         tags=dict(target.get("artifactTags") or {}),
     )
     return {"artifactId": str(image.get("id", image_id))}
+
+
+def replace_existing_image(
+    sim: Sim, template: dict[str, Any], image_id: str, location: str
+) -> None:
+    """A rebuild overwrites the managed image it distributes to, which must be in `location`."""
+    existing = sim.store.get(image_id)
+    if existing is None:
+        return
+    if str(existing.get("location", "")).lower() != sim.normalize_location(location):
+        raise ArmError(
+            400,
+            "BadDistributeType",
+            f"The managed image '{image_id}' exists in '{existing.get('location')}', not in "
+            f"the distribution location '{location}'.",
+        )
+    require_right(sim, template, "Microsoft.Compute/images/delete", image_id)
+    sim.store.delete(image_id)
 
 
 def distribute_gallery_version(
@@ -1062,12 +1081,16 @@ def log_url(sim: Sim, template: dict[str, Any], file_name: str) -> str:
 
 
 def blob_endpoint(sim: Sim) -> str | None:
-    """The blob service the stand-in was started with (Azurite), with its account in the path."""
+    """The blob service the stand-in was started with (Azurite), for the account logs go to.
+
+    `--blob-endpoint` may name the account with `{account}`, end with it as Azurite's paths
+    do, or stop at the host (the account is then added as the path).
+    """
     endpoint = sim.config("blob_endpoint")
     if not endpoint:
         return None
-    endpoint = str(endpoint).rstrip("/")
-    if urlparse(endpoint).path.strip("/") == "":
+    endpoint = str(endpoint).replace("{account}", blob_account(sim)).rstrip("/")
+    if urlparse(endpoint).path.strip("/") == "" and ".blob." not in urlparse(endpoint).netloc:
         endpoint = f"{endpoint}/{blob_account(sim)}"
     return endpoint
 
