@@ -20,6 +20,11 @@ RUNNING_STATES = frozenset({"Running", "Canceling"})
 SUCCEEDED_STATES = frozenset({"Succeeded"})
 FINISHED_STATES = frozenset({"Succeeded", "PartiallySucceeded", "Failed", "Canceled"})
 LOG_TAIL_LINES = 20
+_OUTCOME_WORDS = {
+    "Failed": "failed",
+    "Canceled": "was canceled",
+    "PartiallySucceeded": "partially succeeded",
+}
 # A template changed within this margin after a run ended is taken as changed by the run itself.
 _MODIFIED_AFTER_RUN_MARGIN = timedelta(seconds=1)
 _TIMESTAMP = re.compile(
@@ -171,6 +176,8 @@ def build_result(
     return {
         "run_state": status.get("runState"),
         "run_sub_state": status.get("runSubState"),
+        "phase": phase(template),
+        "finished": status.get("runState") in FINISHED_STATES,
         "message": status.get("message"),
         "start_time": status.get("startTime"),
         "end_time": status.get("endTime"),
@@ -194,7 +201,7 @@ def failure_message(name: str, template: dict[str, Any], log_lines: list[str] | 
     status = properties.get("lastRunStatus") or {}
     state = status.get("runState") or "Failed"
     where = f" during {status['runSubState']}" if status.get("runSubState") else ""
-    text = f"Image build of {name} {state.lower()}{where}"
+    text = f"Image build of {name} {_OUTCOME_WORDS.get(state, state)}{where}"
     if status.get("message"):
         text += f": {status['message']}"
     error = properties.get("provisioningError") or {}

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Union
 
-PathSegment = str | int
+PathSegment = Union[str, int]  # noqa: UP007 - a runtime alias; pylint reads it as Python 3.8
 Path = tuple[PathSegment, ...]
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9\-_.]{1,64}$")

@@ -187,7 +187,11 @@ def test_failure_message_carries_sub_state_message_code_and_log_tail() -> None:
 
 def test_failure_message_without_extras() -> None:
     text = failure_message("g", template({"runState": "Canceled"}))
-    assert text == "Image build of g canceled"
+    assert text == "Image build of g was canceled"
+    partial = failure_message(
+        "g", template({"runState": "PartiallySucceeded", "message": "1 of 3 failed"})
+    )
+    assert partial == "Image build of g partially succeeded: 1 of 3 failed"
 
 
 def test_timeout_message_reports_where_the_build_was() -> None:
