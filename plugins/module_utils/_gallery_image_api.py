@@ -404,8 +404,44 @@ def _range_body(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if not value else {"min": value.get("min"), "max": value.get("max")}
 
 
-def image_body(state: Mapping[str, Any], allow_update_image: bool | None = None) -> dict[str, Any]:
-    """The PUT body for an image definition in ``state``."""
+def keep_current_spelling(
+    features: list[dict[str, Any]], current: Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """Features as Azure already stores them wherever they mean the same.
+
+    Azure compares the feature list of an update with what it holds; resending an
+    unchanged feature in another spelling (``true`` for ``True``, ``NVMe, SCSI`` for
+    ``SCSI, NVMe``) must not look like a change.
+    """
+    held = {str(f.get("name", "")).lower(): dict(f) for f in current or ()}
+    kept = []
+    for feature in features:
+        stored = held.get(str(feature["name"]).lower())
+        same = stored is not None and features_state([stored]) == features_state([feature])
+        kept.append(stored if same and stored is not None else feature)
+    return kept
+
+
+def align_identifier_case(current: Mapping[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    """The identifier compares without case, so a request differing only in case keeps Azure's."""
+    aligned = dict(desired)
+    for key in ("publisher", "offer", "sku"):
+        wanted, held = desired.get(key), current.get(key)
+        if isinstance(wanted, str) and isinstance(held, str) and wanted.lower() == held.lower():
+            aligned[key] = held
+    return aligned
+
+
+def image_body(
+    state: Mapping[str, Any],
+    allow_update_image: bool | None = None,
+    current_features: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The PUT body for an image definition in ``state``.
+
+    ``current_features`` (the feature list Azure holds) keeps unchanged features spelled
+    the way Azure stores them.
+    """
     plan = state.get("purchase_plan")
     body = {
         "location": state.get("location"),
@@ -421,7 +457,7 @@ def image_body(state: Mapping[str, Any], allow_update_image: bool | None = None)
             "osState": state.get("os_state"),
             "hyperVGeneration": state.get("hyper_v_generation"),
             "architecture": state.get("architecture"),
-            "features": _features_body(state) or None,
+            "features": keep_current_spelling(_features_body(state), current_features) or None,
             "allowUpdateImage": allow_update_image or None,
             "recommended": {
                 "vCPUs": _range_body(state.get("recommended_vcpus")),

@@ -23,6 +23,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_image_a
     OS_STATES,
     OS_TYPES,
     SECURITY_TYPES,
+    align_identifier_case,
     desired_image,
     image_body,
     image_state,
@@ -154,6 +155,7 @@ def ensure_image(
         changed = True
     else:
         state = image_state(current)
+        desired = align_identifier_case(state, desired)
         refuse_immutable_changes(module, state, desired)
         differences = find_differences(state, desired)
         predicted = merge_desired(state, desired)
@@ -172,7 +174,9 @@ def ensure_image(
             params["resource_group"],
             params["gallery_name"],
             params["name"],
-            image_body(predicted, allow_update),
+            image_body(
+                predicted, allow_update, ((current or {}).get("properties") or {}).get("features")
+            ),
             waiter,
         )
         result = image_state(written) if written else predicted

@@ -257,3 +257,29 @@ def test_standard_security_sends_no_security_feature() -> None:
 def test_allow_update_image_travels_in_the_body_when_asked() -> None:
     state = api.image_state(arm_image())
     assert api.image_body(state, allow_update_image=True)["properties"]["allowUpdateImage"] is True
+
+
+def test_unchanged_features_keep_the_spelling_azure_stores() -> None:
+    stored = [
+        {"name": "DiskControllerTypes", "value": "NVMe, SCSI"},
+        {"name": "isacceleratednetworksupported", "value": "true"},
+        {"name": "SecurityType", "value": "TrustedLaunchSupported"},
+    ]
+    state = api.image_state(arm_image(features=stored))
+    state["security_type"] = "TrustedLaunch"  # the one real change
+    features = api.image_body(state, current_features=stored)["properties"]["features"]
+    assert features == [
+        {"name": "SecurityType", "value": "TrustedLaunch"},
+        {"name": "isacceleratednetworksupported", "value": "true"},
+        {"name": "DiskControllerTypes", "value": "NVMe, SCSI"},
+    ]
+
+
+def test_identifier_differing_only_in_case_is_not_a_conflict() -> None:
+    current = api.image_state(arm_image())
+    desired = api.desired_image(params(publisher="Contoso", sku="24_04-LTS"), None)
+    aligned = api.align_identifier_case(current, desired)
+    assert aligned["publisher"] == "contoso" and aligned["sku"] == "24_04-lts"
+    assert api.immutable_conflicts(current, aligned, allow_update_image=False) == []
+    other = api.align_identifier_case(current, api.desired_image(params(sku="22_04-lts"), None))
+    assert [d.path for d in api.immutable_conflicts(current, other, False)] == ["sku"]
