@@ -1,0 +1,1 @@
+"""The goldenimage.azure benchmark (`make bench`): cost per task and per operation."""
