@@ -1,8 +1,9 @@
 """Microsoft.Compute: galleries, gallery image definitions and versions, and the functions
 the Image Builder provider calls when a build distributes.
 
-Managed images, virtual machines, disks, snapshots and the platform image catalog live in
-`compute_machines.py`; the rules every path applies live in `compute_rules.py`.
+Virtual machines, disks, snapshots and the platform image catalog live in
+`compute_machines.py`, managed images in `compute_images.py`; the rules every path applies
+live in `compute_rules.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from azsim.core import ids
 from azsim.core.errors import ArmError, not_found
 from azsim.core.http import Request, Response
 from azsim.core.routing import event, route
-from azsim.providers import compute_catalog, compute_machines
+from azsim.providers import compute_catalog, compute_images, compute_machines
 from azsim.providers import compute_rules as rules
 from azsim.providers.compute_sources import (
     DEFINITION,
@@ -178,7 +179,7 @@ def put_gallery(req: Request) -> Response:
     if existing and existing["location"] != location:
         raise rules.property_change_not_allowed("location")
     props = payload.get("properties") or {}
-    stored = {
+    stored: dict[str, Any] = {
         "description": props.get("description"),
         "identifier": {"uniqueName": f"{p['subscriptionId']}-{p['galleryName'].upper()}"},
         "provisioningState": "Updating" if existing else "Creating",
@@ -483,7 +484,7 @@ def normalize_data_disks(
                 source.get("storageAccountId"),
                 {"osType": "", "osState": ""},
             )
-        entry = {
+        entry: dict[str, Any] = {
             "lun": lun,
             "hostCaching": rules.check_enum(
                 disk.get("hostCaching") or "None",
@@ -918,7 +919,7 @@ def create_managed_image_from_build(
     Raises `ArmError` (missing resource group, unknown region, bad OS type or generation).
     Returns the image as a client would read it; it reads `Creating` for the time Azure takes.
     """
-    return compute_machines.create_image_from_build(
+    return compute_images.create_image_from_build(
         sim,
         image_id,
         location=location,

@@ -600,8 +600,8 @@ def source_key(storage_profile: dict) -> tuple[str, ...]:
 def check_deletion_allowed(version_props: dict, now: datetime) -> None:
     safety = version_props.get("safetyProfile") or {}
     end_of_life = (version_props.get("publishingProfile") or {}).get("endOfLifeDate")
-    blocked = safety.get("blockDeletionBeforeEndOfLife") and end_of_life
-    if blocked and parse_time(end_of_life) > now:
+    blocked = bool(safety.get("blockDeletionBeforeEndOfLife")) and bool(end_of_life)
+    if blocked and parse_time(str(end_of_life)) > now:
         raise rule_error(
             409,
             "OperationNotAllowed",
