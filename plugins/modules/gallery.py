@@ -293,6 +293,8 @@ gallery:
         community:
           description:
             - Community gallery information, with C(enabled) and the C(public_names) Azure assigned.
+            - Azure makes up the public names when it enables community sharing, so check mode
+              cannot predict them.
           type: dict
           returned: always
     sharing_state:

@@ -550,3 +550,19 @@ def test_wait_false_returns_the_prediction_without_reading_back(
     awaited = module_runner(gallery.main, gallery_args(description="now awaited"))
     assert awaited.changed and awaited["duration"] >= 0.0
     assert awaited["gallery"]["unique_name"]
+
+
+def test_a_refused_write_fails_naming_the_verb_and_the_resource(
+    compute: FakeCompute, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        error = HttpResponseError(message="Operation 'put' is not allowed while quota is exceeded.")
+        error.status_code = 409
+        raise error
+
+    monkeypatch.setattr(compute.galleries, "begin_create_or_update", refuse)
+    result = module_runner(gallery.main, gallery_args(location="eastus"))
+    assert result.failed
+    assert "create or update gallery 'gal1' in resource group 'rg-images'" in result.msg
+    assert "quota is exceeded" in result.msg
+    assert result["error"]["status"] == 409
