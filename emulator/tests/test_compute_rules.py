@@ -333,6 +333,21 @@ def test_fitting_sources_pass() -> None:
     rules.check_source_fits(trusted, facts(), ["eastus"])
 
 
+def test_shallow_replication_stays_in_the_source_region() -> None:
+    single = {"replicationMode": "Shallow", "targetRegions": [{"name": "eastus"}]}
+    rules.check_shallow_regions(single, "eastus")
+    rules.check_shallow_regions(
+        {"replicationMode": "Full", "targetRegions": [{"name": "westus"}]}, "eastus"
+    )
+    wider = {
+        "replicationMode": "Shallow",
+        "targetRegions": [{"name": "eastus"}, {"name": "westus"}],
+    }
+    with pytest.raises(ArmError) as caught:
+        rules.check_shallow_regions(wider, "eastus")
+    assert caught.value.code == "InvalidParameter" and "westus" in caught.value.message
+
+
 def test_replication_progress_over_time() -> None:
     regions = [{"name": "eastus", "regionalReplicaCount": 1},
                {"name": "westus", "regionalReplicaCount": 2}]  # fmt: skip

@@ -283,3 +283,21 @@ def test_soft_deleted_name_is_kept(compute_client: Any, resource_group: str, arm
     )
     arm.advance(3600)
     assert poller.result().properties.provisioning_state == "Succeeded"
+
+
+def test_shallow_replication(
+    compute_client: Any, resource_group: str, arm: Arm, gallery: str
+) -> None:
+    vm = generalized_vm(compute_client, resource_group, arm, "shallowvm")
+    image = managed_image(compute_client, resource_group, arm, "shallowimage", vm.id)
+    body = version_body(image.id, regions=[{"name": "eastus"}, {"name": "westus"}])
+    body["properties"]["publishingProfile"]["replicationMode"] = "Shallow"
+    error = error_of(
+        lambda: compute_client.gallery_image_versions.begin_create_or_update(
+            resource_group, "gal", "linux", "1.0.0", body
+        )
+    )
+    assert (error.status_code, error.error.code) == (400, "InvalidParameter")
+    body["properties"]["publishingProfile"]["targetRegions"] = [{"name": "eastus"}]
+    version = publish(compute_client, arm, resource_group, "linux", "1.0.0", body)
+    assert version.properties.publishing_profile.replication_mode == "Shallow"

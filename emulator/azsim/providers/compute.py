@@ -554,6 +554,7 @@ def prepare_version(
         )
     regions = [region["name"] for region in publishing["targetRegions"]]
     rules.check_source_fits(definition["properties"], facts, regions)
+    rules.check_shallow_regions(publishing, facts.location)
     data_disks = normalize_data_disks(sim, storage, principal_object_id, version_id)
     stored: dict[str, Any] = {
         "publishingProfile": publishing,

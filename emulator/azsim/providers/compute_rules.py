@@ -669,6 +669,19 @@ def check_source_fits(definition: dict, facts: SourceFacts, target_regions: list
         )
 
 
+def check_shallow_regions(publishing: dict, source_region: str) -> None:
+    """Shallow replication keeps the image in its source region only."""
+    if publishing.get("replicationMode") != "Shallow":
+        return
+    others = [r["name"] for r in publishing["targetRegions"] if r["name"] != source_region]
+    if others:
+        raise invalid(
+            "publishingProfile.replicationMode",
+            "Shallow replication supports only the source region "
+            f"'{source_region}' as a target region; remove " + ", ".join(others) + ".",
+        )
+
+
 def check_security_fits(definition_security: str, facts: SourceFacts) -> None:
     accepted = DEFINITION_ACCEPTS_SECURITY.get(definition_security, {"Standard"})
     if facts.security_type not in accepted:
