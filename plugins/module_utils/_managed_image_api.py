@@ -85,19 +85,27 @@ class ImageSource:
     os_state: str | None = None
     data_disks: tuple[ImageDisk, ...] = ()
 
+    def required_os_disk(self) -> ImageDisk:
+        """The OS disk of a disk-based source (the parser guarantees one without a VM)."""
+        if self.os_disk is None:
+            raise ValueError("the image source has neither a virtual machine nor an OS disk")
+        return self.os_disk
+
     @property
     def primary_id(self) -> str | None:
         """The resource whose region the image must share (None for a blob)."""
         if self.virtual_machine_id:
             return self.virtual_machine_id
-        assert self.os_disk is not None
-        return self.os_disk.managed_disk_id or self.os_disk.snapshot_id
+        os_disk = self.required_os_disk()
+        return os_disk.managed_disk_id or os_disk.snapshot_id
 
     def identity(self) -> tuple[Any, ...]:
         if self.virtual_machine_id:
             return (self.virtual_machine_id.lower(),)
-        assert self.os_disk is not None
-        return (self.os_disk.identity(), tuple(disk.identity() for disk in self.data_disks))
+        return (
+            self.required_os_disk().identity(),
+            tuple(disk.identity() for disk in self.data_disks),
+        )
 
 
 def _parse_image_disk(
@@ -237,8 +245,7 @@ def create_body(
     if source.virtual_machine_id:
         properties["sourceVirtualMachine"] = {"id": source.virtual_machine_id}
     else:
-        assert source.os_disk is not None
-        os_disk = source.os_disk.to_arm()
+        os_disk = source.required_os_disk().to_arm()
         os_disk.update({"osType": source.os_type, "osState": source.os_state})
         profile: dict[str, Any] = {"osDisk": os_disk}
         if source.data_disks:

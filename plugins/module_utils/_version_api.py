@@ -212,14 +212,17 @@ def _regional_storage_type(region: dict[str, Any], publishing: dict[str, Any]) -
 
 
 def _describe_source(storage_profile: dict[str, Any] | None) -> str | None:
-    identity = source_identity_of(storage_profile)
-    if identity is None:
+    """The source as a user would recognise it (ids keep their casing)."""
+    profile = storage_profile or {}
+    source = profile.get("source") or {}
+    whole = source.get("virtualMachineId") or source.get("id")
+    if whole:
+        return str(whole)
+    os_source = (profile.get("osDiskImage") or {}).get("source") or {}
+    described = os_source.get("uri") or os_source.get("id")
+    if not described:
         return None
-    return (
-        str(identity[0])
-        if len(identity) == 1 or not identity[1]
-        else f"{identity[0]} with data disks"
-    )
+    return str(described) + (" with data disks" if profile.get("dataDiskImages") else "")
 
 
 def classify_update(current: dict[str, Any], desired: DesiredVersion) -> UpdatePlan:

@@ -195,24 +195,26 @@ class VersionSource:
     os_disk: DiskSource | None = None
     data_disks: tuple[DiskSource, ...] = ()
 
+    def required_os_disk(self) -> DiskSource:
+        """The OS disk of a disk-based source (the parser guarantees one when there is no id)."""
+        if self.os_disk is None:
+            raise ValueError(f"the {self.option} source has neither a resource id nor an OS disk")
+        return self.os_disk
+
     @property
     def primary_id(self) -> str:
         """The resource whose location and facts the rules check (a VHD's storage account)."""
         if self.resource_id:
             return self.resource_id
-        assert self.os_disk is not None
-        return (
-            self.os_disk.storage_account_id
-            if self.os_disk.kind == "vhd"
-            else self.os_disk.resource_id
-        ) or ""
+        os_disk = self.required_os_disk()
+        return (os_disk.storage_account_id if os_disk.kind == "vhd" else os_disk.resource_id) or ""
 
     @property
     def primary_kind(self) -> ResourceKind:
         if self.option in _WHOLE_IMAGE_KINDS:
             return _WHOLE_IMAGE_KINDS[self.option]
-        assert self.os_disk is not None
-        return {"disk": DISK, "snapshot": SNAPSHOT, "vhd": STORAGE_ACCOUNT}[self.os_disk.kind]
+        os_disk = self.required_os_disk()
+        return {"disk": DISK, "snapshot": SNAPSHOT, "vhd": STORAGE_ACCOUNT}[os_disk.kind]
 
     def storage_profile(self) -> dict[str, Any]:
         """The ARM ``storageProfile`` of a new version made from this source."""
@@ -220,8 +222,8 @@ class VersionSource:
             return {"source": {"virtualMachineId": self.resource_id}}
         if self.resource_id:
             return {"source": {"id": self.resource_id}}
-        assert self.os_disk is not None
-        profile: dict[str, Any] = {"osDiskImage": self.os_disk.to_arm()}
+        os_disk = self.required_os_disk()
+        profile: dict[str, Any] = {"osDiskImage": os_disk.to_arm()}
         if self.data_disks:
             profile["dataDiskImages"] = [disk.to_arm() for disk in self.data_disks]
         return profile
@@ -230,9 +232,9 @@ class VersionSource:
         """What makes two versions "built from the same source", compared without case."""
         if self.resource_id:
             return (self.resource_id.lower(),)
-        assert self.os_disk is not None
+        os_disk = self.required_os_disk()
         return (
-            self.os_disk.identity(),
+            os_disk.identity(),
             tuple((disk.lun, disk.identity()) for disk in self.data_disks),
         )
 

@@ -232,7 +232,7 @@ def test_forbidden_changes_name_field_current_and_requested() -> None:
         "target_regions[eastus].encryption",
     ]
     message = plan.error_message("1.0.0")
-    assert f"source (current: {IMAGE_ID.lower()}, requested: {OTHER_IMAGE_ID.lower()})" in message
+    assert f"source (current: {IMAGE_ID}, requested: {OTHER_IMAGE_ID})" in message
     assert "replication_mode (current: Full, requested: Shallow)" in message
     assert (
         "target_regions[eastus].storage_account_type (current: Standard_LRS, requested: Standard_ZRS)"

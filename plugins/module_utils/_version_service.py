@@ -1,0 +1,193 @@
+# Copyright (c) goldenimage.azure contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reads and writes of gallery image versions and of the resources they are made from.
+
+Versions go through azure-mgmt-compute; sources are read through the raw ARM pipeline because a
+source may live in another subscription than the module's clients are bound to. Everything
+comes back as ARM-shaped dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
+    get_or_none,
+    is_azure_error,
+    is_not_found,
+    translate,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service import (
+    ModuleContext,
+    as_dict,
+    image_label,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._version_source import (
+    DISK,
+    GALLERY_IMAGE_VERSION,
+    MANAGED_IMAGE,
+    SNAPSHOT,
+    STORAGE_ACCOUNT,
+    VIRTUAL_MACHINE,
+    ResourceKind,
+)
+from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import Waiter
+
+# The api-versions azure-mgmt-compute 39 sends for each source type.
+GALLERY_API_VERSION = "2026-03-03"
+COMPUTE_API_VERSION = "2026-04-01"
+DISK_API_VERSION = "2026-03-02"
+STORAGE_API_VERSION = "2025-01-01"
+SOURCE_API_VERSIONS: dict[str, str] = {
+    MANAGED_IMAGE.full_type.lower(): COMPUTE_API_VERSION,
+    VIRTUAL_MACHINE.full_type.lower(): COMPUTE_API_VERSION,
+    DISK.full_type.lower(): DISK_API_VERSION,
+    SNAPSHOT.full_type.lower(): DISK_API_VERSION,
+    GALLERY_IMAGE_VERSION.full_type.lower(): GALLERY_API_VERSION,
+    STORAGE_ACCOUNT.full_type.lower(): STORAGE_API_VERSION,
+}
+REPLICATION_STATUS = "ReplicationStatus"
+
+
+def version_label(resource_group: str, gallery: str, image: str, name: str) -> str:
+    return f"image version '{name}' of {image_label(resource_group, gallery, image)}"
+
+
+def parent_id(resource_id: str) -> str:
+    """The id of the resource one level up (a version's definition)."""
+    return "/".join(resource_id.rstrip("/").split("/")[:-2])
+
+
+class VersionService:
+    """Version requests for one module run, addressed by resource group, gallery and definition."""
+
+    def __init__(
+        self, module: ModuleContext, resource_group: str, gallery: str, image: str
+    ) -> None:
+        self._module = module
+        self.resource_group = resource_group
+        self.gallery = gallery
+        self.image = image
+
+    @property
+    def _versions(self) -> Any:
+        return self._module.client("compute").gallery_image_versions
+
+    def version_id(self, name: str) -> str:
+        return (
+            f"/subscriptions/{self._module.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.Compute/galleries/{self.gallery}/images/{self.image}/versions/{name}"
+        )
+
+    def label(self, name: str) -> str:
+        return version_label(self.resource_group, self.gallery, self.image, name)
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        """One version with its replication status, or None."""
+        found = get_or_none(
+            self._versions.get,
+            self.resource_group,
+            self.gallery,
+            self.image,
+            name,
+            expand=REPLICATION_STATUS,
+            resource=self.label(name),
+        )
+        return None if found is None else as_dict(found)
+
+    def list_all(self) -> list[dict[str, Any]]:
+        """Every version of the definition (without replication status)."""
+        return self._collect(
+            lambda: self._versions.list_by_gallery_image(
+                self.resource_group, self.gallery, self.image
+            ),
+            f"versions of {image_label(self.resource_group, self.gallery, self.image)}",
+        )
+
+    def list_soft_deleted(self) -> list[str]:
+        """Names of soft-deleted versions of the definition (none when the gallery keeps none)."""
+        path = (
+            f"/subscriptions/{self._module.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.Compute/galleries/{self.gallery}/softdeletedartifacttypes/Images"
+            f"/artifacts/{self.image}/versions"
+        )
+        items = self._collect(
+            lambda: self._module.arm.list(path, GALLERY_API_VERSION),
+            f"soft-deleted versions of {image_label(self.resource_group, self.gallery, self.image)}",
+            missing_ok=True,
+        )
+        return [str(item.get("name")) for item in items if item.get("name")]
+
+    def get_source(
+        self, resource_id: str, kind: ResourceKind, *, expand: str | None = None
+    ) -> dict[str, Any] | None:
+        """A source resource in any subscription, through the raw ARM pipeline."""
+        path = resource_id + (f"?$expand={expand}" if expand else "")
+        api_version = SOURCE_API_VERSIONS[kind.full_type.lower()]
+        return get_or_none(
+            self._module.arm.get, path, api_version, resource=f"{kind.label} '{resource_id}'"
+        )
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def start_put(self, name: str, body: dict[str, Any]) -> Any:
+        return self._start(
+            lambda: self._versions.begin_create_or_update(
+                self.resource_group, self.gallery, self.image, name, body
+            ),
+            verb="create or update",
+            resource=self.label(name),
+        )
+
+    def start_unblock(self, name: str) -> Any:
+        """Lift ``blockDeletionBeforeEndOfLife`` so the version can be deleted."""
+        patch = {"properties": {"safetyProfile": {"blockDeletionBeforeEndOfLife": False}}}
+        return self._start(
+            lambda: self._versions.begin_update(
+                self.resource_group, self.gallery, self.image, name, patch
+            ),
+            verb="unblock deletion of",
+            resource=self.label(name),
+        )
+
+    def start_delete(self, name: str) -> Any:
+        return self._start(
+            lambda: self._versions.begin_delete(
+                self.resource_group, self.gallery, self.image, name
+            ),
+            verb="delete",
+            resource=self.label(name),
+        )
+
+    def wait(self, poller: Any, waiter: Waiter, *, verb: str, name: str) -> Any:
+        """Wait for a started operation as ``waiter`` says; errors name the version."""
+        try:
+            result = waiter.poller(poller, f"Azure to {verb} {self.label(name)}")
+        except Exception as exc:
+            if is_azure_error(exc):
+                raise translate(exc, verb=verb, resource=self.label(name)) from exc
+            raise
+        return None if result is None else as_dict(result)
+
+    def _start(self, start: Callable[[], Any], *, verb: str, resource: str) -> Any:
+        try:
+            return start()
+        except Exception as exc:
+            if is_azure_error(exc):
+                raise translate(exc, verb=verb, resource=resource) from exc
+            raise
+
+    def _collect(
+        self, pages: Callable[[], Iterable[Any]], what: str, *, missing_ok: bool = False
+    ) -> list[dict[str, Any]]:
+        try:
+            return [as_dict(item) for item in pages()]
+        except Exception as exc:
+            if missing_ok and is_not_found(exc):
+                return []
+            if is_azure_error(exc):
+                raise translate(exc, verb="list", resource=what) from exc
+            raise
