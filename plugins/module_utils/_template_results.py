@@ -30,7 +30,8 @@ def snake_properties(properties: dict[str, Any]) -> dict[str, Any]:
     for old, new in _RENAMED.items():
         if old in shaped:
             shaped[new] = shaped.pop(old)
-    return _restore_user_maps(shaped)
+    restored: dict[str, Any] = _restore_user_maps(shaped)
+    return restored
 
 
 def _protect_user_maps(value: Any) -> Any:

@@ -55,7 +55,7 @@ def desired_properties(module: AzureModule) -> dict[str, Any]:
             return {}
         validate_identity(params.get("identity"))
         if raw is not None:
-            properties = copy.deepcopy(raw)
+            properties: dict[str, Any] = copy.deepcopy(raw)
             validate_properties(properties, OptionNamer(raw=True))
         else:
             properties = properties_from_options(params, module.subscription_id)

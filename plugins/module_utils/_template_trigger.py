@@ -45,7 +45,7 @@ TRIGGER_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
 
 def is_active(trigger: dict[str, Any] | None) -> bool:
     status = ((trigger or {}).get("properties") or {}).get("status") or {}
-    return status.get("code", HEALTHY) == HEALTHY
+    return bool(status.get("code", HEALTHY) == HEALTHY)
 
 
 @dataclass(frozen=True)
