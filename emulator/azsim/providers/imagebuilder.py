@@ -473,7 +473,8 @@ def run_template(req: Request) -> Response:
         req,
         resource_id=template_id,
         status=202,
-        duration=builds.planned_seconds(run) + builds.CANCEL_SECONDS + 60,
+        # settled by the build's end; the deadline is only a backstop past the build timeout
+        duration=builds.timeout_seconds(template["properties"]) + builds.CANCEL_SECONDS + 3600,
         on_done=run_operation_done,
         on_done_args={"template_id": template_id, "run_id": run["runId"]},
         final=None,
@@ -572,15 +573,24 @@ def schedule_phase_end(sim: Sim, template_id: str, run: dict[str, Any]) -> None:
 def end_build(sim: Sim, template: dict[str, Any], state: str, message: str) -> None:
     """Report the run's end and settle the `run` operation that is waiting for it."""
     previous = template["properties"]["lastRunStatus"]
-    template["properties"]["lastRunStatus"] = builds.final_status(
-        previous, state, sim.now(), message
-    )
     run = template["__run"]
+    template["properties"]["lastRunStatus"] = builds.final_status(
+        previous, state, end_time(sim, run, state), message
+    )
     sim.store.put(template["id"], template)
     note_trigger_outcome(sim, template, state)
     operation_id = run.get("operationId")
     if operation_id:
         finish_operation(sim, operation_id)
+
+
+def end_time(sim: Sim, run: dict[str, Any], state: str) -> datetime:
+    """When the run ended in simulated time, even if its event ran late (after a restart)."""
+    if state == "Canceled" and run.get("cancelDue"):
+        moment = datetime.fromtimestamp(run["cancelDue"], UTC)
+    else:
+        moment = builds.phase_end_time(datetime.fromtimestamp(run["startTime"], UTC), run)
+    return min(moment, sim.now())
 
 
 def finish_operation(sim: Sim, operation_id: str) -> None:
@@ -1046,8 +1056,9 @@ def cancel_build(req: Request) -> Response:
     template["properties"]["lastRunStatus"] = builds.canceling_status(
         template["properties"]["lastRunStatus"]
     )
-    sim.store.put(template_id, template)
     run_id = template["__run"]["runId"]
+    template["__run"]["cancelDue"] = sim.now().timestamp() + builds.CANCEL_SECONDS
+    sim.store.put(template_id, template)
     sim.schedule(builds.CANCEL_SECONDS, build_canceled, template_id=template_id, run_id=run_id)
     return sim.lro(
         req,
