@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from ansible_collections.goldenimage.azure.plugins.module_utils._diff import Difference, DiffTracker
+from ansible_collections.goldenimage.azure.plugins.module_utils._diff import Difference
 from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_api import (
     GalleryInputError,
     find_differences,
@@ -32,7 +32,10 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_image_a
     predicted_new_image,
     validate_combination,
 )
-from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_runner import fail_input
+from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_runner import (
+    fail_input,
+    tracker_of,
+)
 from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service import (
     GalleryService,
     image_label,
@@ -216,13 +219,6 @@ def refuse_immutable_changes(
                 {"field": c.path, "current": c.before, "requested": c.after} for c in conflicts
             ],
         )
-
-
-def tracker_of(differences: list[Difference]) -> DiffTracker:
-    tracker = DiffTracker()
-    for difference in differences:
-        tracker.add(difference.path, difference.before, difference.after)
-    return tracker
 
 
 # --- gallery_image_info -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any, NoReturn
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._diff import (
+    Difference,
     DiffTracker,
     normalize_location,
 )
@@ -101,6 +102,14 @@ def waited_seconds(waiters: list[Waiter]) -> float:
     return max((waiter.duration for waiter in waiters if waiter.enabled), default=0.0)
 
 
+def tracker_of(differences: list[Difference]) -> DiffTracker:
+    """The differences found by the comparison, for diff mode."""
+    tracker = DiffTracker()
+    for difference in differences:
+        tracker.add(difference.path, difference.before, difference.after)
+    return tracker
+
+
 def fail_input(module: AzureModule, exc: GalleryInputError) -> NoReturn:
     module.fail(f"Invalid {exc}")
 
@@ -152,9 +161,7 @@ def ensure_gallery(
         refuse_move(module, name, state, desired)
         plan = plan_gallery_update(state, desired)
         predicted = predicted_gallery_update(state, desired)
-        diff = DiffTracker()
-        for difference in find_differences(state, desired):
-            diff.add(difference.path, difference.before, difference.after)
+        diff = tracker_of(find_differences(state, desired))
     result, duration = predicted, 0.0
     if plan.changed and not module.check_mode:
         written, duration = apply_gallery_plan(module, service, plan, gallery_body(predicted))
