@@ -566,3 +566,24 @@ def test_a_refused_write_fails_naming_the_verb_and_the_resource(
     assert "create or update gallery 'gal1' in resource group 'rg-images'" in result.msg
     assert "quota is exceeded" in result.msg
     assert result["error"]["status"] == 409
+
+
+def test_image_delete_is_predicted_in_check_mode_then_done_once(
+    compute: FakeCompute, module_runner: Runner
+) -> None:
+    module_runner(gallery.main, gallery_args())
+    module_runner(gallery_image.main, image_args())
+    absent = {
+        "name": "ubuntu",
+        "gallery_name": "gal1",
+        "resource_group": "rg-images",
+        "state": "absent",
+    }
+    planned = module_runner(gallery_image.main, absent, check_mode=True, diff=True)
+    assert planned.changed and planned["diff"]["after"] == {}
+    assert planned["diff"]["before"]["sku"] == "24_04-lts"
+    assert ("gal1", "ubuntu") in compute.image_bodies
+    assert module_runner(gallery_image.main, absent).changed
+    assert ("gal1", "ubuntu") not in compute.image_bodies
+    again = module_runner(gallery_image.main, absent)
+    assert not again.changed and again["image"] is None
