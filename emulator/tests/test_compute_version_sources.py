@@ -301,3 +301,29 @@ def test_shallow_replication(
     body["properties"]["publishingProfile"]["targetRegions"] = [{"name": "eastus"}]
     version = publish(compute_client, arm, resource_group, "linux", "1.0.0", body)
     assert version.properties.publishing_profile.replication_mode == "Shallow"
+
+
+def test_version_fails_when_its_source_goes_during_the_copy(
+    compute_client: Any, resource_group: str, arm: Arm, gallery: str
+) -> None:
+    vm = generalized_vm(compute_client, resource_group, arm, "gonevm")
+    image = managed_image(compute_client, resource_group, arm, "goneimage", vm.id)
+    scale = arm.admin.clock()["scale"]
+    arm.admin.set_scale(1)  # hold the copy while the source is deleted
+    try:
+        path = arm.gallery_path(resource_group, "gal") + "/images/linux/versions/1.0.0"
+        status, _, headers = arm.call("PUT", path, version_body(image.id))
+        assert status == 201
+        status, _, _ = arm.call("DELETE", image.id, api_version="2026-04-01")
+        assert status == 202
+        arm.advance(3600)
+    finally:
+        arm.admin.set_scale(scale)
+    operation = arm.get_url(headers["Azure-AsyncOperation"])
+    assert operation["status"] == "Failed"
+    assert operation["error"]["code"] == "NotFound" and "goneimage" in operation["error"]["message"]
+    failed = compute_client.gallery_image_versions.get(
+        resource_group, "gal", "linux", "1.0.0", expand="ReplicationStatus"
+    )
+    assert failed.properties.provisioning_state == "Failed"
+    assert failed.properties.replication_status.aggregated_state == "Failed"

@@ -77,6 +77,25 @@ def removed(sim: Sim, *, resource_id: str, soft_delete: bool = False) -> None:
     sim.store.delete(resource_id)
 
 
+@event("compute.version_provisioned")
+def version_provisioned(sim: Sim, *, resource_id: str) -> None:
+    """A version's home replica is done, unless its source went away while it was copied."""
+    body = sim.store.get(resource_id)
+    if body is None:
+        return
+    source_id = (body.get("__facts") or {}).get("resource_id", "")
+    if source_id.startswith("/") and sim.store.get(source_id) is None:
+        message = (
+            f"The source '{source_id}' was deleted before the gallery image version "
+            f"'{body['name']}' was replicated."
+        )
+        for entry in (body.get("__replication") or {}).values():
+            entry.update(failed=True, details=message)
+        mark(sim, resource_id, body, "Failed")
+        raise ArmError(404, "NotFound", message)
+    mark(sim, resource_id, body, "Succeeded")
+
+
 def mark(sim: Sim, resource_id: str, body: dict, state: str) -> dict:
     body["properties"]["provisioningState"] = state
     sim.store.put(resource_id, body)
@@ -105,15 +124,17 @@ def accepted_write(
     req: Request, resource_id: str, body: dict, created: bool, seconds: float
 ) -> Response:
     view = public(body)
+    done = provisioned
     if body.get("type") == VERSION:
         view = version_view(req.sim, body)
+        done = version_provisioned
     return req.sim.lro(
         req,
         resource_id=resource_id,
         status=201 if created else 200,
         body=view,
         duration=seconds,
-        on_done=provisioned,
+        on_done=done,
         on_done_args={"resource_id": resource_id},
         location=body.get("location"),
     )
@@ -888,7 +909,7 @@ def create_gallery_image_version_from_build(
         )
     body, seconds = prepare_version(sim, version_id, payload, None, None, facts)
     sim.store.put(version_id, body)
-    sim.schedule(seconds, provisioned, resource_id=version_id)
+    sim.schedule(seconds, version_provisioned, resource_id=version_id)
     return version_view(sim, body)
 
 
