@@ -201,3 +201,11 @@ def test_resolve_platform_image(sim: Sim) -> None:
             sim, "mars", "Canonical", "ubuntu-24_04-lts", "server", "latest"
         )
     assert caught.value.status == 400
+
+
+def test_build_version_does_not_depend_on_its_template(sim: Sim, definition_id: str) -> None:
+    template = f"/subscriptions/{sim.subscription_id}/resourceGroups/rg/providers/Microsoft.VirtualMachineImages/imageTemplates/t"
+    version_id = f"{definition_id}/versions/1.0.0"
+    publish(sim, version_id, [{"name": "eastus"}], description=template)
+    advance(sim, 3600)
+    assert (sim.store.get(version_id) or {})["properties"]["provisioningState"] == "Succeeded"

@@ -84,7 +84,9 @@ def version_provisioned(sim: Sim, *, resource_id: str) -> None:
     if body is None:
         return
     source_id = (body.get("__facts") or {}).get("resource_id", "")
-    if source_id.startswith("/") and sim.store.get(source_id) is None:
+    # Only stored sources can go; a build's facts name its template, not a source.
+    copied = source_id.startswith("/") and ids.parse(source_id).namespace == "Microsoft.Compute"
+    if copied and sim.store.get(source_id) is None:
         message = (
             f"The source '{source_id}' was deleted before the gallery image version "
             f"'{body['name']}' was replicated."
