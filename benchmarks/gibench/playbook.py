@@ -31,6 +31,8 @@ class TaskResult:
     status: str
     changed: bool
     requests: dict[str, int]
+    methods: dict[str, int] = field(default_factory=dict)
+    api_versions: list[str] = field(default_factory=list)
     msg: str = ""
 
 
@@ -40,6 +42,8 @@ class Run:
     seconds: float
     output: str
     results: list[TaskResult] = field(default_factory=list)
+    # The callback's entry of the last task of each label: start, end, status, msg.
+    timings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def by_label(self) -> dict[str, list[TaskResult]]:
         groups: dict[str, list[TaskResult]] = {}
@@ -126,7 +130,10 @@ def run(
     entries = {e["task"]: e for e in map(json.loads, lines)}
     for index, task in enumerate(tasks):
         entry = entries.get(task_name(task, index))
-        if entry is None or not task.timed:
+        if entry is None:
+            continue
+        result.timings[task.label] = entry
+        if not task.timed:
             continue
         window = in_window(log, entry["start"], entry["end"])
         result.results.append(
@@ -157,4 +164,5 @@ def summarize(results: list[TaskResult]) -> dict[str, Any]:
         "requests_per_task": {
             k: round(sum(r.requests[k] for r in results) / count, 2) for k in kinds
         },
+        "api_versions": sorted({v for r in results for v in r.api_versions}),
     }

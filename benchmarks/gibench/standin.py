@@ -94,3 +94,16 @@ def count_kinds(entries: list[dict[str, Any]]) -> dict[str, int]:
         if entry["kind"] in counts:
             counts[entry["kind"]] += 1
     return counts
+
+
+def arm_methods(entries: list[dict[str, Any]]) -> dict[str, int]:
+    """ARM requests by HTTP method."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        if entry["kind"] == "arm":
+            counts[entry["method"]] = counts.get(entry["method"], 0) + 1
+    return counts
+
+
+def api_versions(entries: list[dict[str, Any]]) -> list[str]:
+    return sorted({e["api_version"] for e in entries if e["kind"] == "arm" and e["api_version"]})
