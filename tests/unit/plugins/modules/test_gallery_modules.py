@@ -587,3 +587,15 @@ def test_image_delete_is_predicted_in_check_mode_then_done_once(
     assert ("gal1", "ubuntu") not in compute.image_bodies
     again = module_runner(gallery_image.main, absent)
     assert not again.changed and again["image"] is None
+
+
+def test_a_missing_resource_group_is_named_before_any_write(
+    compute: FakeCompute, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(path: str, api_version: str) -> None:
+        raise not_found(path)
+
+    monkeypatch.setattr(FakeArm, "get", lambda self, path, api_version: missing(path, api_version))
+    result = module_runner(gallery.main, gallery_args())
+    assert result.failed and "Resource group 'rg-images' does not exist" in result.msg
+    assert compute.calls.writes() == []
