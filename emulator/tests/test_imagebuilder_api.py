@@ -396,6 +396,26 @@ def test_missing_source_image_leaves_a_failed_template(
 # --- builds ----------------------------------------------------------------------------------
 
 
+def test_auto_run_builds_on_creation(
+    imagebuilder_client: Any, resource_group: str, builder: Identity, ib: Ib
+) -> None:
+    create(
+        imagebuilder_client,
+        resource_group,
+        "auto",
+        template_body(builder, autoRun={"state": "Enabled"}),
+    )
+    ib.advance(3600)
+    status = imagebuilder_client.virtual_machine_image_templates.get(
+        resource_group, "auto"
+    ).last_run_status
+    assert status.run_state == "Succeeded"
+    outputs = imagebuilder_client.virtual_machine_image_templates.list_run_outputs(
+        resource_group, "auto"
+    )
+    assert [o.name for o in outputs] == ["vhd"]
+
+
 def test_build_distributes_to_gallery_managed_image_and_vhd(
     imagebuilder_client: Any,
     compute_client: Any,
@@ -847,6 +867,13 @@ def test_source_image_trigger_lifecycle_and_deactivation(
         resource_group, "follower"
     ).last_run_status
     assert status is not None and status.run_state in ("Running", "Succeeded")
+    ib.advance(3600)
+    follower = imagebuilder_client.virtual_machine_image_templates.get(resource_group, "follower")
+    assert follower.last_run_status.run_state == "Succeeded"
+    newest = imagebuilder_client.virtual_machine_image_templates.get_run_output(
+        resource_group, "seeder", "sig"
+    ).artifact_id
+    assert follower.source.exact_version.lower() == newest.lower()  # `latest` resolved
 
     second = error_of(
         lambda: imagebuilder_client.triggers.begin_create_or_update(
