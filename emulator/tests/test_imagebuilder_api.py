@@ -364,6 +364,39 @@ def test_unknown_identity_is_refused(imagebuilder_client: Any, resource_group: s
     assert error.status_code == 400 and "ghost" in error.error.message
 
 
+def test_unknown_build_vm_identity_is_refused(
+    imagebuilder_client: Any, resource_group: str, builder: Identity, ib: Ib
+) -> None:
+    ghost = f"{ib.group_id(resource_group)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/vmghost"
+    body = template_body(builder, vmProfile={"userAssignedIdentities": [ghost]})
+    error = error_of(
+        lambda: imagebuilder_client.virtual_machine_image_templates.begin_create_or_update(
+            resource_group, "vmghost", body
+        )
+    )
+    assert error.status_code == 400 and "vmghost" in error.error.message
+
+
+def test_missing_gallery_image_leaves_a_failed_template(
+    imagebuilder_client: Any, resource_group: str, builder: Identity, ib: Ib
+) -> None:
+    missing = (
+        f"{ib.group_id(resource_group)}/providers/Microsoft.Compute/galleries/none/images/none"
+    )
+    body = template_body(
+        builder, [{"type": "SharedImage", "galleryImageId": missing, "runOutputName": "s"}]
+    )
+    error = error_of(
+        lambda: imagebuilder_client.virtual_machine_image_templates.begin_create_or_update(
+            resource_group, "nogallery", body
+        )
+    )
+    assert error.error.code == "BadSharedImageDistribute"
+    failed = imagebuilder_client.virtual_machine_image_templates.get(resource_group, "nogallery")
+    assert failed.provisioning_state == "Failed"
+    assert failed.provisioning_error.provisioning_error_code == "BadSharedImageDistribute"
+
+
 def test_missing_source_image_leaves_a_failed_template(
     imagebuilder_client: Any, resource_group: str, builder: Identity, ib: Ib
 ) -> None:

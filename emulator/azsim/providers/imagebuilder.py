@@ -113,28 +113,39 @@ def resolve_identity(req: Request, identity: dict[str, Any], template_id: str) -
     """The identity block as stored: each identity must exist and be assignable by the caller."""
     resolved: dict[str, Any] = {}
     for identity_id in identity["userAssignedIdentities"]:
-        record = req.sim.store.get(identity_id)
-        if record is None:
-            raise ArmError(
-                400,
-                "InvalidIdentity",
-                f"The user-assigned identity '{identity_id}' of the image template was not found.",
-            )
-        if req.principal is not None:
-            req.sim.authz.check(
-                req.principal.object_id,
-                "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
-                record.get("id", identity_id),
-                linked=True,
-                primary_action=f"{ACTION}/write",
-                primary_scope=template_id,
-            )
+        record = assignable_identity(req, identity_id, template_id)
         props = record.get("properties", {})
         resolved[record.get("id", identity_id)] = {
             "principalId": props.get("principalId"),
             "clientId": props.get("clientId"),
         }
     return {"type": "UserAssigned", "userAssignedIdentities": resolved}
+
+
+def assignable_identity(req: Request, identity_id: str, template_id: str) -> dict[str, Any]:
+    record = req.sim.store.get(identity_id)
+    if record is None:
+        raise ArmError(
+            400,
+            "InvalidIdentity",
+            f"The user-assigned identity '{identity_id}' given to the image template was not found.",
+        )
+    if req.principal is not None:
+        req.sim.authz.check(
+            req.principal.object_id,
+            "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+            record.get("id", identity_id),
+            linked=True,
+            primary_action=f"{ACTION}/write",
+            primary_scope=template_id,
+        )
+    return record
+
+
+def check_build_vm_identities(req: Request, properties: dict[str, Any], template_id: str) -> None:
+    """Identities for the build VM (vmProfile) must exist and be assignable, like the template's."""
+    for identity_id in (properties.get("vmProfile") or {}).get("userAssignedIdentities") or []:
+        assignable_identity(req, identity_id, template_id)
 
 
 def tags_of(body: dict[str, Any]) -> dict[str, str]:
@@ -169,6 +180,7 @@ def put_template(req: Request) -> Response:
     location = sim.normalize_location(body["location"], rules.RESOURCE_TYPE)
     identity = resolve_identity(req, body["identity"], template_id)
     properties = rules.normalize_properties(body["properties"])
+    check_build_vm_identities(req, properties, template_id)
     staging_id = staging_group_id(sim, req.params, properties, group)
     template = {
         "id": template_id,
@@ -322,11 +334,18 @@ def prepare_staging(sim: Sim, template: dict[str, Any]) -> None:
                 "statusOfPrimary": "available",
                 "allowBlobPublicAccess": False,
                 "minimumTlsVersion": "TLS1_2",
-                "primaryEndpoints": {"blob": f"https://{account}.blob.core.windows.net/"},
+                "primaryEndpoints": {"blob": staging_blob_endpoint(sim, account)},
             },
         },
     )
     template["__staging"] = {"createdGroup": created_group, "accountId": account_id}
+
+
+def staging_blob_endpoint(sim: Sim, account: str) -> str:
+    configured = sim.config("blob_endpoint")
+    if configured:
+        return str(configured).replace("{account}", account).rstrip("/") + "/"
+    return f"https://{account}.blob.core.windows.net/"
 
 
 def staging_account_name(template: dict[str, Any]) -> str:
@@ -374,6 +393,7 @@ def patch_template(req: Request) -> Response:
     updated = rules.apply_update(template, update)
     if update.get("identity") is not None:
         updated["identity"] = resolve_identity(req, update["identity"], template_id)
+    check_build_vm_identities(req, updated["properties"], template_id)
     updated["properties"]["provisioningState"] = "Updating"
     updated["systemData"] = {**template.get("systemData", {}), **_modified(req)}
     sim.store.put(template_id, updated)
@@ -838,6 +858,11 @@ def distribute(sim: Sim, template: dict[str, Any]) -> None:
             artifact = distribute_one(sim, template, target)
         except ArmError as error:
             errors.append(f"[Error {len(errors)}] [Distribute {index}] {error.message}")
+            save_run_output(sim, template, target["runOutputName"], {}, "Failed")
+            continue
+        except Exception:  # a fault of the stand-in must still end the build, as ServerError
+            log.exception("distributing %s failed", target.get("runOutputName"))
+            errors.append(f"[Error {len(errors)}] [Distribute {index}] Internal error occurred.")
             save_run_output(sim, template, target["runOutputName"], {}, "Failed")
             continue
         save_run_output(sim, template, target["runOutputName"], artifact, "Succeeded")
