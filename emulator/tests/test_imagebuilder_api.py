@@ -662,6 +662,35 @@ def test_validation_failure_can_still_distribute(
     )
 
 
+def test_source_validation_only_validates_without_building(
+    imagebuilder_client: Any, resource_group: str, builder: Identity
+) -> None:
+    body = template_body(
+        builder,
+        customize=[],
+        validate={
+            "sourceValidationOnly": True,
+            "inVMValidations": [{"type": "Shell", "name": "os", "inline": ["cat /etc/os-release"]}],
+        },
+    )
+    create(imagebuilder_client, resource_group, "checkonly", body)
+    imagebuilder_client.virtual_machine_image_templates.begin_run(
+        resource_group, "checkonly"
+    ).result()
+    status = imagebuilder_client.virtual_machine_image_templates.get(
+        resource_group, "checkonly"
+    ).last_run_status
+    assert status.run_state == "Succeeded"
+    assert (
+        list(
+            imagebuilder_client.virtual_machine_image_templates.list_run_outputs(
+                resource_group, "checkonly"
+            )
+        )
+        == []
+    )
+
+
 def test_build_timeout_fails_the_run(
     imagebuilder_client: Any, resource_group: str, builder: Identity
 ) -> None:
