@@ -29,7 +29,6 @@ TEMPLATE = TEMPLATES + "/{imageTemplateName}"
 ACTION = "Microsoft.VirtualMachineImages/imageTemplates"
 FAILURE_RULE_TYPE = "Microsoft.VirtualMachineImages/simFailureRules"
 FAILURE_RULES = "/providers/Microsoft.VirtualMachineImages/simFailureRules"
-IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 
 CREATE_SECONDS = 30
 UPDATE_SECONDS = 20
@@ -1323,6 +1322,8 @@ def trigger_poll(sim: Sim, *, trigger_id: str) -> None:
     latest = latest_source_marker(sim, template)
     if latest is None or latest == trigger.get("__lastSeenSource") or is_building(template):
         return
+    if template["properties"].get("provisioningState") != "Succeeded":
+        return  # being updated or deleted: the next poll looks again
     trigger["__lastSeenSource"] = latest
     sim.store.put(trigger_id, trigger)
     start_build(sim, template_id, operation_id=None, triggered_by=trigger_id)
