@@ -359,10 +359,11 @@ def token_v1(req: Request) -> Response:
     return _token(req, v2=False)
 
 
-def _audience(req: Request, v2: bool) -> str:
-    if v2:
-        scope = req.form.get("scope", "").split()
-        return scope[0].removesuffix(".default").rstrip("/") + "/" if scope else ""
+def _audience(req: Request) -> str:
+    """v2 clients send `scope` (`<resource>/.default`), v1 and ADFS clients may send `resource`."""
+    scope = [s for s in req.form.get("scope", "").split() if s.endswith("/.default")]
+    if scope:
+        return scope[0].removesuffix(".default").rstrip("/") + "/"
     return req.form.get("resource", "")
 
 
@@ -391,13 +392,13 @@ def _token(req: Request, v2: bool) -> Response:
     failure = _authenticate_client(req, record)
     if failure is not None:
         return failure
-    audience = _audience(req, v2)
+    audience = _audience(req)
     if not audience:
         return _entra_error(
             400, "invalid_scope" if v2 else "invalid_resource", 1002012,
             "The provided value for scope or resource is not valid.",
         )
-    token = req.sim.tokens.issue(record, audience.rstrip("/") + ("/" if v2 else ""))
+    token = req.sim.tokens.issue(record, audience)
     body: dict[str, Any] = {
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME,

@@ -232,6 +232,14 @@ def test_adfs_token_endpoint(azsim: dict[str, Any]) -> None:
     assert body["token_type"] == "Bearer" and body["access_token"].count(".") == 2
 
 
+def test_adfs_authority_with_azure_identity(make_client: Any, azsim: dict[str, Any]) -> None:
+    credential = ClientSecretCredential(
+        "adfs", azsim["client_id"], azsim["client_secret"], authority=azsim["url"],
+        disable_instance_discovery=True, connection_verify=azsim["ca_file"],
+    )
+    assert _can_list_groups(make_client, credential)
+
+
 def test_metadata_in_both_shapes(azsim: dict[str, Any]) -> None:
     status, stack, _ = _get(azsim, "/metadata/endpoints?api-version=2015-01-01")
     assert status == 200
