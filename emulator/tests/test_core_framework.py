@@ -150,6 +150,30 @@ def test_delete_operations_also_give_a_location(sim: Sim) -> None:
     assert "/operationResults/" in response.headers["Location"]  # type: ignore[index]
 
 
+@event("test.compute_result")
+def _result(sim: Sim, *, value: int) -> dict[str, int]:
+    return {"value": value}
+
+
+def test_post_operation_serves_its_result_at_the_location(sim: Sim) -> None:
+    with sim.transaction():
+        response = sim.lro(_request(sim, "POST"), resource_id=GALLERY, status=202, duration=5,
+                           on_done=_result, on_done_args={"value": 7}, final="location",
+                           location="eastus")
+    location = response.headers["Location"]  # type: ignore[index]
+    path = location.removeprefix("https://example.test").split("?")[0]
+    operation_id = path.rsplit("/", 1)[1]
+    poll = _request(sim, "GET", path)
+    poll.params = {"operationId": operation_id}
+    pending = lro_module.get_operation_result(poll)
+    assert pending.status == 202 and pending.headers["Location"]  # type: ignore[index]
+    with sim.transaction():
+        sim.clock.advance(6)
+    sim.run_due_events()
+    finished = lro_module.get_operation_result(poll)
+    assert finished.status == 200 and finished.body == {"value": 7}
+
+
 def test_page_builds_next_links_from_base_url(sim: Sim) -> None:
     items = [{"n": n} for n in range(5)]
     first = sim.page(_request(sim, "GET", query={"api-version": "v", "$top": "2"}), items)

@@ -18,6 +18,7 @@ from azure.identity import (
     ClientAssertionCredential,
     ClientSecretCredential,
     ManagedIdentityCredential,
+    WorkloadIdentityCredential,
 )
 from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -91,6 +92,17 @@ def test_federated_assertion_login(make_client: Any, azsim: dict[str, Any]) -> N
         azsim["tenant_id"], azsim["client_id"], lambda: token_file.read_text(),
         authority=azsim["url"], disable_instance_discovery=True,
         connection_verify=azsim["ca_file"],
+    )
+    assert _can_list_groups(make_client, credential)
+
+
+def test_workload_identity_credential_reads_the_token_file(
+    make_client: Any, azsim: dict[str, Any]
+) -> None:
+    credential = WorkloadIdentityCredential(
+        tenant_id=azsim["tenant_id"], client_id=azsim["client_id"],
+        token_file_path=azsim["federated_token_file"], authority=azsim["url"],
+        disable_instance_discovery=True, connection_verify=azsim["ca_file"],
     )
     assert _can_list_groups(make_client, credential)
 
