@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gibench.standin import count_kinds, in_window
+from gibench.standin import api_versions, arm_methods, count_kinds, in_window
 
 CALLBACK_DIR = Path(__file__).resolve().parents[1] / "callback_plugins"
 
@@ -143,6 +143,8 @@ def run(
                 status=entry["status"],
                 changed=entry["changed"],
                 requests=count_kinds(window),
+                methods=arm_methods(window),
+                api_versions=api_versions(window),
                 msg=entry["msg"],
             )
         )
