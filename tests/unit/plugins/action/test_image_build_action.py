@@ -97,7 +97,7 @@ def test_a_failed_step_is_returned_with_the_change_it_made(printed: list[str]) -
     action = make_action({"name": "g", "resource_group": "rg"})
     failed = {"failed": True, "msg": "Image build of g failed during Customizing", "changed": False,
               "build": {"phase": "Failed", "finished": True}}  # fmt: skip
-    result, _ = run_with(action, [step("Queued", changed=True), failed])
+    result, _sent = run_with(action, [step("Queued", changed=True), failed])
     assert result["failed"] and result["changed"] is True
     assert result["msg"].startswith("Image build of g failed")
     assert printed[-1].startswith("g: Failed, ")
