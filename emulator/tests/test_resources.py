@@ -19,6 +19,8 @@ def test_subscription_locations_tenants(arm_request: Any, azsim: dict[str, Any])
     status, body, headers = arm_request("GET", f"/subscriptions/{sub}?api-version=2022-12-01")
     assert status == 200 and body["subscriptionId"] == sub and body["state"] == "Enabled"
     assert uuid.UUID(headers["x-ms-request-id"]) and headers["x-ms-correlation-request-id"]
+    for older in ("2019-10-01", "2021-04-01", "2022-09-01"):
+        assert arm_request("GET", f"/subscriptions/{sub}?api-version={older}")[0] == 200
     status, body, _ = arm_request("GET", "/subscriptions?api-version=2022-12-01")
     assert sub in [s["subscriptionId"] for s in body["value"]]
     status, body, _ = arm_request("GET", f"/subscriptions/{sub}/locations?api-version=2022-12-01")

@@ -16,11 +16,12 @@ GROUP_API_VERSIONS = (
     "2021-04-01", "2022-09-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01",
     "2025-03-01", "2025-04-01",
 )
-SUBSCRIPTION_API_VERSIONS = (
+# ARM answers subscription reads at the subscription API's versions and at the resource API's
+SUBSCRIPTION_API_VERSIONS = tuple(sorted({
     "2016-06-01", "2018-06-01", "2019-06-01", "2019-11-01", "2020-01-01", "2021-01-01",
     "2022-01-01", "2022-09-01", "2022-12-01", "2023-07-01", "2024-08-01", "2024-11-01",
-    "2025-03-01",
-)
+    "2025-03-01", *GROUP_API_VERSIONS,
+}))
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 GROUP_DELETE_SECONDS = 60.0
 GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
