@@ -155,7 +155,7 @@ def test_installed_module_runs_by_fqcn(
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    status, _, result_json = completed.stdout.partition(" => ")
+    status, _separator, result_json = completed.stdout.partition(" => ")
     assert status == "localhost | SUCCESS"
     result = json.loads(result_json)
     assert [gallery["name"] for gallery in result["galleries"]] == [gallery_name]
