@@ -69,6 +69,30 @@ def azsim_env(azsim: dict[str, Any], azsim_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def azsim_proxy_env(azsim: dict[str, Any], azsim_dir: Path) -> dict[str, str]:
+    """env-proxy.sh as a dict."""
+    return read_env(azsim_dir / "env-proxy.sh")
+
+
+@pytest.fixture(scope="session")
+def azsim_msi_env(azsim: dict[str, Any], azsim_dir: Path) -> dict[str, str]:
+    """env-msi.sh as a dict."""
+    return read_env(azsim_dir / "env-msi.sh")
+
+
+class StandIn:
+    """Start and stop further stand-ins (tests of restarts use their own)."""
+
+    start = staticmethod(start_stand_in)
+    stop = staticmethod(stop_stand_in)
+
+
+@pytest.fixture(scope="session")
+def stand_in() -> type[StandIn]:
+    return StandIn
+
+
+@pytest.fixture(scope="session")
 def admin(azsim: dict[str, Any]) -> AdminClient:
     return AdminClient.from_info(azsim)
 

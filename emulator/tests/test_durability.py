@@ -17,7 +17,6 @@ import pytest
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.storage import StorageManagementClient
-from conftest import start_stand_in, stop_stand_in
 
 from azsim.client import AdminClient
 
@@ -27,14 +26,14 @@ BLOB = "https://127.0.0.1:10000/{account}"
 
 
 @pytest.fixture(scope="module")
-def own_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def own_dir(tmp_path_factory: pytest.TempPathFactory, stand_in: Any) -> Iterator[Path]:
     directory = tmp_path_factory.mktemp("own-azsim")
     yield directory
-    stop_stand_in(directory)
+    stand_in.stop(directory)
 
 
-def _start(directory: Path) -> dict[str, Any]:
-    return start_stand_in(directory, "--time-scale", str(SCALE),
+def _start(stand_in: Any, directory: Path) -> dict[str, Any]:
+    return stand_in.start(directory, "--time-scale", str(SCALE),
                           "--extra-subscription", EXTRA_SUBSCRIPTION, "--blob-endpoint", BLOB)
 
 
@@ -77,13 +76,13 @@ def _wait_dead(pid: int) -> None:
     raise AssertionError(f"process {pid} still running")
 
 
-def test_state_and_credentials_survive_stop_and_start(own_dir: Path) -> None:
-    first = _start(own_dir)
+def test_state_and_credentials_survive_stop_and_start(own_dir: Path, stand_in: Any) -> None:
+    first = _start(stand_in, own_dir)
     _client(first).resource_groups.create_or_update("rg-kept", {"location": "eastus"})
     ca = (own_dir / "ca.pem").read_bytes()
-    stop_stand_in(own_dir)
+    stand_in.stop(own_dir)
     _wait_dead(first["pid"])
-    second = _start(own_dir)
+    second = _start(stand_in, own_dir)
     assert second["pid"] != first["pid"]
     assert second["port"] == first["port"]
     for key in ("client_id", "client_secret", "subscription_id", "tenant_id"):
@@ -92,8 +91,8 @@ def test_state_and_credentials_survive_stop_and_start(own_dir: Path) -> None:
     assert _client(second).resource_groups.get("rg-kept").location == "eastus"
 
 
-def test_sigkill_during_an_operation_then_restart_finishes_it(own_dir: Path) -> None:
-    info = _start(own_dir)
+def test_sigkill_during_an_operation_then_restart_finishes_it(own_dir: Path, stand_in: Any) -> None:
+    info = _start(stand_in, own_dir)
     client = _client(info)
     client.resource_groups.create_or_update("rg-doomed", {"location": "eastus"})
     status, headers, _ = _raw(info, "DELETE", f"/subscriptions/{info['subscription_id']}"
@@ -102,7 +101,7 @@ def test_sigkill_during_an_operation_then_restart_finishes_it(own_dir: Path) -> 
     os.kill(info["pid"], signal.SIGKILL)
     _wait_dead(info["pid"])
     time.sleep(60 / SCALE + 0.5)  # the operation's simulated minute passes while it is down
-    restarted = _start(own_dir)
+    restarted = _start(stand_in, own_dir)
     assert restarted["port"] == info["port"]
     # the first request after the restart finds the operation overdue and finishes it,
     # at the URL handed out before the crash
@@ -113,8 +112,8 @@ def test_sigkill_during_an_operation_then_restart_finishes_it(own_dir: Path) -> 
     assert client.resource_groups.check_existence("rg-kept")
 
 
-def test_an_operation_in_flight_keeps_its_simulated_deadline(own_dir: Path) -> None:
-    info = _start(own_dir)
+def test_an_operation_in_flight_keeps_its_simulated_deadline(own_dir: Path, stand_in: Any) -> None:
+    info = _start(stand_in, own_dir)
     admin = AdminClient.from_info(info)
     admin.set_scale(1)  # a simulated minute now takes a real one
     client = _client(info)
@@ -122,7 +121,7 @@ def test_an_operation_in_flight_keeps_its_simulated_deadline(own_dir: Path) -> N
     client.resource_groups.begin_delete("rg-slow")
     os.kill(info["pid"], signal.SIGKILL)
     _wait_dead(info["pid"])
-    start_stand_in(own_dir)  # without --time-scale: the persisted scale holds
+    stand_in.start(own_dir)  # without --time-scale: the persisted scale holds
     group = client.resource_groups.get("rg-slow")
     assert group.properties.provisioning_state == "Deleting"
     admin.advance(60)
@@ -130,8 +129,8 @@ def test_an_operation_in_flight_keeps_its_simulated_deadline(own_dir: Path) -> N
     admin.set_scale(SCALE)
 
 
-def test_extra_subscription_and_blob_endpoint(own_dir: Path) -> None:
-    info = _start(own_dir)
+def test_extra_subscription_and_blob_endpoint(own_dir: Path, stand_in: Any) -> None:
+    info = _start(stand_in, own_dir)
     other = _client(info, subscription_id=EXTRA_SUBSCRIPTION)
     other.resource_groups.create_or_update("rg-elsewhere", {"location": "westus2"})
     assert other.resource_groups.get("rg-elsewhere").id.startswith(
@@ -145,8 +144,8 @@ def test_extra_subscription_and_blob_endpoint(own_dir: Path) -> None:
     assert account.primary_endpoints.blob == f"https://127.0.0.1:10000/{name}/"
 
 
-def test_reset_empties_state_but_keeps_principals(own_dir: Path) -> None:
-    info = _start(own_dir)
+def test_reset_empties_state_but_keeps_principals(own_dir: Path, stand_in: Any) -> None:
+    info = _start(stand_in, own_dir)
     admin = AdminClient.from_info(info)
     added = admin.add_principal(secret="s3cret-value", display_name="kept")
     admin.reset()

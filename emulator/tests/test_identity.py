@@ -188,17 +188,14 @@ def test_management_azure_com_audience_is_accepted(credential: Any, azsim: dict[
 
 
 def test_managed_identity_token(
-    make_client: Any, resource_group: str, azsim: dict[str, Any], azsim_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any, resource_group: str, azsim: dict[str, Any],
+    azsim_msi_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from conftest import read_env
-
     msi = make_client(ManagedServiceIdentityClient)
     identity = msi.user_assigned_identities.create_or_update(
         resource_group, "runner", {"location": "eastus"})
-    env = read_env(azsim_dir / "env-msi.sh")
     for name in ("IDENTITY_ENDPOINT", "IDENTITY_HEADER", "REQUESTS_CA_BUNDLE"):
-        monkeypatch.setenv(name, env[name])
+        monkeypatch.setenv(name, azsim_msi_env[name])
     credential = ManagedIdentityCredential(client_id=identity.client_id,
                                            connection_verify=azsim["ca_file"])
     token = credential.get_token(SCOPE).token

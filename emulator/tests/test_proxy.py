@@ -6,23 +6,22 @@ from __future__ import annotations
 import socket
 import ssl
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
-from conftest import read_env
 
 from azsim.client import AdminClient
 
 
 @pytest.fixture
-def proxy_env(azsim_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = read_env(azsim_dir / "env-proxy.sh")
-    for name, value in env.items():
+def proxy_env(azsim_proxy_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> (
+    dict[str, str]
+):
+    for name, value in azsim_proxy_env.items():
         monkeypatch.setenv(name, value)
-    return env
+    return azsim_proxy_env
 
 
 def test_env_proxy_file(proxy_env: dict[str, str], azsim: dict[str, Any]) -> None:
