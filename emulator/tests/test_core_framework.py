@@ -143,6 +143,26 @@ def test_operation_in_progress_then_failed_with_the_handlers_error(sim: Sim) -> 
     assert sim.store.get(GALLERY) == {"properties": {"provisioningState": "Failed"}}
 
 
+@event("test.defective")
+def _defective(sim: Sim) -> None:
+    sim.store.put(GALLERY, {"half": "done"})
+    raise KeyError("bug")
+
+
+def test_a_defective_handler_fails_the_operation_and_leaves_no_changes(sim: Sim) -> None:
+    with sim.transaction():
+        response = sim.lro(_request(sim), resource_id=GALLERY, duration=1,
+                           on_done=_defective, location="eastus")
+    operation_id = response.headers["Azure-AsyncOperation"].split("/operations/")[1][:36]  # type: ignore[index]
+    with sim.transaction():
+        sim.clock.advance(2)
+    sim.run_due_events()
+    done = lro_module.load(sim, operation_id)
+    assert done is not None and done["status"] == "Failed"
+    assert done["error"]["code"] == "InternalServerError"
+    assert sim.store.get(GALLERY) is None
+
+
 def test_delete_operations_also_give_a_location(sim: Sim) -> None:
     with sim.transaction():
         response = sim.lro(_request(sim, "DELETE"), resource_id=GALLERY, status=202,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from azsim.core.routing import EVENTS, event, route
 if TYPE_CHECKING:
     from azsim.core.sim import Sim
 
+log = logging.getLogger("azsim")
 DONE_EVENT = "azsim.operation_done"
 LONGEST_SUGGESTED_POLL = 30.0  # simulated seconds
 
@@ -100,19 +102,34 @@ def operation_done(sim: Sim, *, operation_id: str) -> None:
     if operation is None or operation["status"] != "InProgress":
         return
     handler = EVENTS.get(operation["__on_done"]) if operation["__on_done"] else None
+    sim.conn.execute("SAVEPOINT on_done")
     try:
         result = handler(sim, **operation["__on_done_args"]) if handler else None
     except ArmError as error:
         # Changes the handler made before raising stay: it may have marked the resource
         # Failed, as Azure leaves it.
-        operation["status"] = "Failed"
-        operation["error"] = error.body()["error"]
-        operation["__error_status"] = error.status
+        sim.conn.execute("RELEASE on_done")
+        _fail(operation, error)
+    except Exception:
+        # A defect in the handler: undo its changes, but end the operation so no poller
+        # waits forever.
+        log.exception("on_done handler %s failed", operation["__on_done"])
+        sim.conn.execute("ROLLBACK TO on_done")
+        sim.conn.execute("RELEASE on_done")
+        _fail(operation, ArmError(500, "InternalServerError",
+                                  "An internal execution error occurred."))
     else:
+        sim.conn.execute("RELEASE on_done")
         operation["status"] = "Succeeded"
         operation["__result"] = result if isinstance(result, (dict, list)) else None
     operation["endTime"] = iso(sim.now())
     _save(sim, operation)
+
+
+def _fail(operation: dict[str, Any], error: ArmError) -> None:
+    operation["status"] = "Failed"
+    operation["error"] = error.body()["error"]
+    operation["__error_status"] = error.status
 
 
 def _operation_or_404(sim: Sim, operation_id: str) -> dict[str, Any]:
