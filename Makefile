@@ -47,17 +47,14 @@ lint: venv collection-link
 sanity: venv system-deps
 	hack/sanity.sh $(VENV)
 
-checks: venv
-	$(PYTHON) hack/check_action_group.py
-	$(PYTHON) hack/check_version.py
-	hack/check_no_sanity_ignores.sh
-	@$(MAKE) --no-print-directory changelog-lint ansible-lint
+checks: venv collection-link
+	hack/checks.sh $(VENV)
 
 changelog-lint: venv
 	$(VENV)/bin/antsibull-changelog lint
 
 ansible-lint: venv collection-link
-	@hack/ansible_lint.sh $(VENV)
+	hack/ansible_lint.sh $(VENV)
 
 # --- tests ----------------------------------------------------------------------
 
