@@ -9,7 +9,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
-from azsim.core.requestlog import WRITE_METHODS
+# Kept here rather than imported so the client needs nothing beyond the standard library.
+WRITE_METHODS = frozenset({"PUT", "PATCH", "DELETE", "POST"})
 
 
 class AdminError(RuntimeError):
