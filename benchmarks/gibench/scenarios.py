@@ -30,6 +30,7 @@ class Context:
     group_id: str
     identity_id: str
     subscription_id: str
+    managed_image_id: str
 
     def gallery(self, i: int) -> str:
         return f"bench_g{i}"
@@ -82,6 +83,26 @@ def _image_info(ctx: Context, i: int) -> Args:
     return {"name": f"img{i}", "gallery_name": ctx.gallery(0), "resource_group": ctx.resource_group}
 
 
+def _version(ctx: Context, i: int) -> Args:
+    return {
+        "name": f"1.0.{i}",
+        "gallery_name": ctx.gallery(0),
+        "gallery_image_name": "img0",
+        "resource_group": ctx.resource_group,
+        "managed_image": ctx.managed_image_id,
+        "target_regions": [LOCATION],
+    }
+
+
+def _version_info(ctx: Context, i: int) -> Args:
+    return {
+        "name": f"1.0.{i}",
+        "gallery_name": ctx.gallery(0),
+        "gallery_image_name": "img0",
+        "resource_group": ctx.resource_group,
+    }
+
+
 def _template(ctx: Context, i: int) -> Args:
     return {
         "name": ctx.template(i),
@@ -119,6 +140,8 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("gallery_info", "gallery", noop=_gallery_info),
         Scenario("gallery_image", "image definition", noop=_image, create=_image),
         Scenario("gallery_image_info", "image definition", noop=_image_info),
+        Scenario("gallery_image_version", "image version", noop=_version, create=_version),
+        Scenario("gallery_image_version_info", "image version", noop=_version_info),
         Scenario(
             "image_template",
             "image template",
@@ -148,6 +171,8 @@ ORDER = (
     "gallery_info",
     "gallery_image",
     "gallery_image_info",
+    "gallery_image_version",
+    "gallery_image_version_info",
     "image_template",
     "image_template_info",
     "image_build",

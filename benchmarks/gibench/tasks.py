@@ -53,7 +53,24 @@ def seed_context(standin: StandIn, resource_group: str) -> Context:
         group_id=group_id,
         identity_id=identity_id,
         subscription_id=standin.subscription_id,
+        managed_image_id=seed_managed_image(standin, group_id),
     )
+
+
+def seed_managed_image(standin: StandIn, group_id: str) -> str:
+    """A generalized Linux V2 managed image that image versions are published from."""
+    image_id = f"{group_id}/providers/Microsoft.Compute/images/bench-source"
+    disk = {"osType": "Linux", "osState": "Generalized", "diskSizeGB": 30}
+    body = {
+        "location": "eastus",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "hyperVGeneration": "V2",
+            "storageProfile": {"osDisk": disk},
+        },
+    }
+    standin.admin.seed([{"id": image_id, "body": body}])
+    return image_id
 
 
 def ping_tasks(count: int) -> list[Task]:

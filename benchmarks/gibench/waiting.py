@@ -19,6 +19,18 @@ from gibench.standin import StandIn, entry_time, in_window
 GRACE_MINUTES = 5.0
 # 90 s queued + 7 min building + 2 min deprovisioning + 16 shell steps of 3 min + 3 min VHD.
 LONG_BUILD_STEPS = 16
+TEN_REGIONS = (
+    "eastus",
+    "eastus2",
+    "westus",
+    "westus2",
+    "centralus",
+    "southcentralus",
+    "northeurope",
+    "westeurope",
+    "uksouth",
+    "southeastasia",
+)
 
 
 def rate_after_grace(
@@ -100,6 +112,61 @@ def build_wait(
     finally:
         standin.set_scale(600)
     return _wait_summary(run, log, scale, progress_lines(run.output, name))
+
+
+def replication_wait(
+    standin: StandIn,
+    ansible_bin: Path,
+    python: Path,
+    workdir: Path,
+    collections: Path,
+    ctx: Context,
+    scale: float,
+) -> dict[str, Any]:
+    """Publish a version to ten regions and wait for all of them (the module's default)."""
+    image = {
+        "name": "repl",
+        "gallery_name": ctx.gallery(0),
+        "resource_group": ctx.resource_group,
+        "publisher": "bench",
+        "offer": "ubuntu",
+        "sku": "repl",
+        "os_type": "Linux",
+        "hyper_v_generation": "V2",
+        "location": LOCATION,
+    }
+    gallery = {"name": ctx.gallery(0), "resource_group": ctx.resource_group, "location": LOCATION}
+    version = {
+        "name": "2.0.0",
+        "gallery_name": ctx.gallery(0),
+        "gallery_image_name": "repl",
+        "resource_group": ctx.resource_group,
+        "managed_image": ctx.managed_image_id,
+        "target_regions": list(TEN_REGIONS),
+    }
+    tasks = [
+        Task("gallery", "goldenimage.azure.gallery", gallery, timed=False),
+        Task("image", "goldenimage.azure.gallery_image", image, timed=False),
+        Task("build", "goldenimage.azure.gallery_image_version", version),
+    ]
+    env = {**standin.env, "ANSIBLE_COLLECTIONS_PATH": str(collections)}
+    standin.set_scale(scale)
+    try:
+        first = standin.admin.last_seq()
+        run = playbook.run(
+            ansible_bin / "ansible-playbook",
+            workdir,
+            "replication-wait",
+            tasks,
+            env,
+            standin.admin,
+            python=python,
+            module_defaults=_defaults(ctx),
+        )
+        log = standin.admin.requests(since=first)
+    finally:
+        standin.set_scale(600)
+    return _wait_summary(run, log, scale, progress_lines(run.output, "2.0.0"))
 
 
 def _defaults(ctx: Context) -> dict[str, Any]:
