@@ -855,24 +855,73 @@ def test_delete_removes_the_staging_group_it_created(
     assert ib.call("GET", staging, api_version="2021-04-01")[0] == 404
 
 
-def test_given_staging_group_is_used_and_kept(
-    imagebuilder_client: Any, resource_client: Any, resource_group: str, builder: Identity, ib: Ib
+@pytest.fixture
+def staging_name(resource_client: Any, resource_group: str) -> Iterator[str]:
+    """The name of a group the test may use as a staging group; removed afterwards."""
+    name = resource_group + "-staging"
+    yield name
+    if resource_client.resource_groups.check_existence(name):
+        resource_client.resource_groups.begin_delete(name).result()
+
+
+def test_given_staging_group_that_does_not_exist_is_created_and_removed(
+    imagebuilder_client: Any,
+    resource_client: Any,
+    resource_group: str,
+    builder: Identity,
+    ib: Ib,
+    staging_name: str,
 ) -> None:
-    staging_name = resource_group + "-staging"
     staging = ib.group_id(staging_name)
-    created = create(
-        imagebuilder_client,
-        resource_group,
-        "mine",
-        template_body(builder, stagingResourceGroup=staging),
-    )
+    body = template_body(builder, stagingResourceGroup=staging)
+    created = create(imagebuilder_client, resource_group, "mine", body)
     assert created.exact_staging_resource_group == staging == created.staging_resource_group
     assert resource_client.resource_groups.check_existence(staging_name)
     imagebuilder_client.virtual_machine_image_templates.begin_delete(
         resource_group, "mine"
     ).result()
-    if resource_client.resource_groups.check_existence(staging_name):
-        resource_client.resource_groups.begin_delete(staging_name).result()
+    assert not resource_client.resource_groups.check_existence(staging_name)
+
+
+def test_given_empty_staging_group_is_used_and_kept(
+    imagebuilder_client: Any,
+    resource_client: Any,
+    resource_group: str,
+    builder: Identity,
+    ib: Ib,
+    staging_name: str,
+) -> None:
+    resource_client.resource_groups.create_or_update(staging_name, {"location": "eastus"})
+    body = template_body(builder, stagingResourceGroup=ib.group_id(staging_name))
+    create(imagebuilder_client, resource_group, "theirs", body)
+    used = [r.type for r in resource_client.resources.list_by_resource_group(staging_name)]
+    assert used == ["Microsoft.Storage/storageAccounts"]
+    imagebuilder_client.virtual_machine_image_templates.begin_delete(
+        resource_group, "theirs"
+    ).result()
+    assert resource_client.resource_groups.check_existence(staging_name)
+    assert list(resource_client.resources.list_by_resource_group(staging_name)) == []
+
+
+def test_given_staging_group_must_be_empty(
+    imagebuilder_client: Any,
+    resource_client: Any,
+    resource_group: str,
+    builder: Identity,
+    ib: Ib,
+    staging_name: str,
+) -> None:
+    resource_client.resource_groups.create_or_update(staging_name, {"location": "eastus"})
+    ib.identity(staging_name, "occupant")
+    body = template_body(builder, stagingResourceGroup=ib.group_id(staging_name))
+    error = error_of(
+        lambda: imagebuilder_client.virtual_machine_image_templates.begin_create_or_update(
+            resource_group, "crowded", body
+        )
+    )
+    assert error.error.code == "BadStagingResourceGroup" and "empty" in error.error.message
+    failed = imagebuilder_client.virtual_machine_image_templates.get(resource_group, "crowded")
+    assert failed.provisioning_error.provisioning_error_code == "BadStagingResourceGroup"
 
 
 def test_failure_rule_admin_api_validates_its_input(admin: AdminClient) -> None:
