@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gibench.standin import api_versions, arm_methods, count_kinds, in_window
+from gibench.standin import api_versions, arm_calls, arm_methods, count_kinds, in_window
 
 CALLBACK_DIR = Path(__file__).resolve().parents[1] / "callback_plugins"
 
@@ -33,6 +33,7 @@ class TaskResult:
     requests: dict[str, int]
     methods: dict[str, int] = field(default_factory=dict)
     api_versions: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
     msg: str = ""
 
 
@@ -145,6 +146,7 @@ def run(
                 requests=count_kinds(window),
                 methods=arm_methods(window),
                 api_versions=api_versions(window),
+                calls=arm_calls(window),
                 msg=entry["msg"],
             )
         )
@@ -167,4 +169,5 @@ def summarize(results: list[TaskResult]) -> dict[str, Any]:
             k: round(sum(r.requests[k] for r in results) / count, 2) for k in kinds
         },
         "api_versions": sorted({v for r in results for v in r.api_versions}),
+        "arm_calls_of_last_task": results[-1].calls if results else [],
     }

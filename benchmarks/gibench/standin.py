@@ -107,3 +107,13 @@ def arm_methods(entries: list[dict[str, Any]]) -> dict[str, int]:
 
 def api_versions(entries: list[dict[str, Any]]) -> list[str]:
     return sorted({e["api_version"] for e in entries if e["kind"] == "arm" and e["api_version"]})
+
+
+def arm_calls(entries: list[dict[str, Any]]) -> list[str]:
+    """`GET .../galleries/g/images/i` for each ARM request: what a task sent, in order."""
+    calls = []
+    for entry in entries:
+        if entry["kind"] == "arm":
+            tail = "/".join(entry["path"].rstrip("/").split("/")[-4:])
+            calls.append(f"{entry['method']} .../{tail} ({entry['status']})")
+    return calls
