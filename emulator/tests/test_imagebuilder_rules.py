@@ -332,6 +332,14 @@ def test_update_accepts_only_the_documented_parts() -> None:
         rules.validate_update({"properties": {"distribute": [{"type": "VHD"}]}}, NEW)
 
 
+def test_vm_profile_is_updatable_from_2024_02_01_only() -> None:
+    update = {"properties": {"vmProfile": {"vmSize": "Standard_D4s_v5"}}}
+    rules.validate_update(update, "2024-02-01")
+    with pytest.raises(rules.RuleViolation):
+        rules.validate_update(update, "2023-07-01")
+    rules.validate_update({"tags": {"a": "b"}}, "2020-02-14")
+
+
 def test_apply_update_replaces_only_updatable_parts() -> None:
     stored = {
         "tags": {"old": "1"},

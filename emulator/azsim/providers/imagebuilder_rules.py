@@ -201,6 +201,8 @@ _OPTIMIZE_FIELDS = {"vmBoot", "workload"}
 _ERROR_HANDLING_FIELDS = {"onCustomizerError", "onValidationError"}
 _UPDATE_FIELDS = {"identity", "tags", "properties"}
 _UPDATE_PROPERTY_FIELDS = {"distribute", "vmProfile"}
+# vmProfile became updatable with 2024-02-01; before it only distribute could change.
+VM_PROFILE_UPDATE_SINCE = "2024-02-01"
 
 
 def _check_fields(obj: dict[str, Any], allowed: Iterable[str], path: str, strict: bool) -> None:
@@ -673,6 +675,8 @@ def validate_update(body: Any, api_version: str) -> None:
         properties = _require_object(properties, "ImageTemplateUpdateParameters", "properties")
         for key in properties:
             if key not in _UPDATE_PROPERTY_FIELDS:
+                raise _not_updatable(f"properties.{key}")
+            if key == "vmProfile" and api_version < VM_PROFILE_UPDATE_SINCE:
                 raise _not_updatable(f"properties.{key}")
     strict = strict_fields(api_version)
     if update.get("tags") is not None:
