@@ -368,6 +368,18 @@ def test_normalisation_fills_service_defaults_and_drops_read_only_input() -> Non
     ]
 
 
+def test_older_api_versions_ignore_fields_they_do_not_know() -> None:
+    properties = template()["properties"]
+    properties["autoRun"] = {"state": "Enabled"}
+    properties["errorHandling"] = {"onCustomizerError": "abort"}
+    properties["distribute"][0]["versioning"] = {"scheme": "Latest"}
+    old = rules.normalize_properties(copy.deepcopy(properties), "2022-02-14")
+    assert "autoRun" not in old and "errorHandling" not in old
+    assert "versioning" not in old["distribute"][0]
+    new = rules.normalize_properties(copy.deepcopy(properties), "2024-02-01")
+    assert new["autoRun"] == {"state": "Enabled"} and new["distribute"][0]["versioning"]
+
+
 def test_staging_group_name() -> None:
     assert rules.staging_resource_group_name("rg", "t1", "abc") == "IT_rg_t1_abc"
 

@@ -178,7 +178,7 @@ def put_template(req: Request) -> Response:
         )
     location = sim.normalize_location(body["location"], rules.RESOURCE_TYPE)
     identity = resolve_identity(req, body["identity"], template_id)
-    properties = rules.normalize_properties(body["properties"])
+    properties = rules.normalize_properties(body["properties"], api_version)
     check_build_vm_identities(req, properties, template_id)
     staging_id = staging_group_id(sim, req.params, properties, group)
     template = {

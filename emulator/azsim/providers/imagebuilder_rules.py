@@ -725,7 +725,40 @@ _READ_ONLY_PROPERTIES = (
 )
 
 
-def normalize_properties(properties: dict[str, Any]) -> dict[str, Any]:
+# Properties that older API versions do not know: they ignore them, so they have no effect.
+PROPERTIES_SINCE = {
+    "validate": "2022-02-14",
+    "stagingResourceGroup": "2022-02-14",
+    "errorHandling": "2023-07-01",
+    "autoRun": "2024-02-01",
+    "managedResourceTags": "2024-02-01",
+}
+SHARED_IMAGE_FIELDS_SINCE = {"targetRegions": "2022-07-01", "versioning": "2022-07-01"}
+
+
+def drop_unknown_to(properties: dict[str, Any], api_version: str) -> dict[str, Any]:
+    """The properties as an older API version reads them: fields it does not know are gone."""
+    result = {
+        k: v
+        for k, v in properties.items()
+        if api_version >= PROPERTIES_SINCE.get(k, API_VERSIONS[0])
+    }
+    result["distribute"] = [
+        {
+            k: v
+            for k, v in target.items()
+            if target.get("type") != "SharedImage"
+            or api_version >= SHARED_IMAGE_FIELDS_SINCE.get(k, API_VERSIONS[0])
+        }
+        for target in properties.get("distribute") or []
+    ]
+    return result
+
+
+def normalize_properties(
+    properties: dict[str, Any], api_version: str = API_VERSIONS[-1]
+) -> dict[str, Any]:
+    properties = drop_unknown_to(properties, api_version)
     result = {k: copy.deepcopy(v) for k, v in properties.items() if k not in _READ_ONLY_PROPERTIES}
     source = result["source"]
     source.pop("exactVersion", None)
