@@ -377,6 +377,20 @@ def test_unknown_build_vm_identity_is_refused(
     assert error.status_code == 400 and "vmghost" in error.error.message
 
 
+def test_unknown_platform_image_leaves_a_failed_template(
+    imagebuilder_client: Any, resource_group: str, builder: Identity
+) -> None:
+    body = template_body(builder, source=dict(UBUNTU, sku="no-such-sku"))
+    error = error_of(
+        lambda: imagebuilder_client.virtual_machine_image_templates.begin_create_or_update(
+            resource_group, "nopir", body
+        )
+    )
+    assert error.error.code == "BadPIRSource"
+    failed = imagebuilder_client.virtual_machine_image_templates.get(resource_group, "nopir")
+    assert failed.provisioning_error.provisioning_error_code == "BadPIRSource"
+
+
 def test_missing_gallery_image_leaves_a_failed_template(
     imagebuilder_client: Any, resource_group: str, builder: Identity, ib: Ib
 ) -> None:

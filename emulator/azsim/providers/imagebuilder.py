@@ -241,8 +241,10 @@ def template_created(sim: Sim, *, template_id: str) -> None:
     if template is None:
         return
     properties = template["properties"]
-    problem = rules.provisioning_error(properties, sim.store.get) or staging_group_problem(
-        sim, template
+    problem = (
+        rules.provisioning_error(properties, sim.store.get)
+        or platform_source_problem(sim, template)
+        or staging_group_problem(sim, template)
     )
     if problem is not None:
         fail_provisioning(sim, template, *problem)
@@ -251,6 +253,27 @@ def template_created(sim: Sim, *, template_id: str) -> None:
     sim.store.put(template_id, template)
     if (properties.get("autoRun") or {}).get("state") == "Enabled":
         start_build(sim, template_id, operation_id=None)
+
+
+def platform_source_problem(sim: Sim, template: dict[str, Any]) -> tuple[str, str] | None:
+    """A platform image source must exist in the template's region (`latest` needs any version)."""
+    source = template["properties"]["source"]
+    if source["type"] != "PlatformImage":
+        return None
+    from azsim.providers import compute
+
+    try:
+        compute.resolve_platform_image(
+            sim,
+            template["location"],
+            source["publisher"],
+            source["offer"],
+            source["sku"],
+            source["version"],
+        )
+    except ArmError as error:
+        return ("BadPIRSource", f"The platform image source is not available: {error.message}")
+    return None
 
 
 def fail_provisioning(sim: Sim, template: dict[str, Any], code: str, message: str) -> None:
