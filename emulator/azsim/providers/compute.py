@@ -577,7 +577,6 @@ def prepare_version(
         )
     regions = [region["name"] for region in publishing["targetRegions"]]
     rules.check_source_fits(definition["properties"], facts, regions)
-    rules.check_shallow_regions(publishing, facts.location)
     data_disks = normalize_data_disks(sim, storage, principal_object_id, version_id)
     stored: dict[str, Any] = {
         "publishingProfile": publishing,
@@ -589,6 +588,7 @@ def prepare_version(
         stored["securityProfile"] = props["securityProfile"]
     if existing:
         rules.check_version_update(existing["properties"], stored)
+    rules.check_shallow_regions(publishing, facts.location)
     body = resource_body(
         version_id, VERSION, location, rules.check_tags(payload.get("tags")), stored
     )
