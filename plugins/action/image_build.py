@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run goldenimage.azure.image_build in short steps and print the build's progress meanwhile.
 
-A module cannot report while it runs, so the plugin runs it once per status read: the first
-run decides and starts the build, later runs only follow it. Between runs the controller
-sleeps as long as the module asks (its back-off honours Retry-After) and prints a line when
-the phase changes and every ``progress_interval`` seconds.
+A module cannot report while it runs, so the plugin runs it in steps: the first run decides
+and starts the build, later runs only follow it. A run returns as soon as there is a line to
+print (a new phase, or a heartbeat every ``progress_interval`` seconds); between runs the
+controller sleeps as long as the module asks (its back-off honours Retry-After).
 """
 
 from __future__ import annotations
@@ -52,11 +52,11 @@ class ActionModule(ActionBase):
         started = time.monotonic()
         changed = False
         follow = False
+        shown: str | None = None
         while True:
             elapsed = time.monotonic() - started
-            outcome = self._step(
-                {**args, "resume": {"elapsed": elapsed, "follow": follow}}, task_vars
-            )
+            resume = {"elapsed": elapsed, "follow": follow, "phase": shown}
+            outcome = self._step({**args, "resume": resume}, task_vars)
             changed = changed or bool(outcome.get("changed"))
             build = outcome.get("build") or {}
             phase = str(build.get("phase") or "unknown")
@@ -70,5 +70,6 @@ class ActionModule(ActionBase):
                 return outcome
             if throttle.should_report(phase, elapsed):
                 display.display(f"{name}: {phase}, {format_duration(elapsed)}")
+                shown = phase
             time.sleep(float(build["next_poll_seconds"]))
             follow = True

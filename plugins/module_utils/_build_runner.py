@@ -24,6 +24,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._build_progress 
     is_running,
     log_tail,
     parse_retry_after,
+    phase,
     run_state,
     timeout_message,
 )
@@ -62,6 +63,7 @@ BUILD_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
         "options": {
             "elapsed": {"type": "float", "required": True},
             "follow": {"type": "bool", "default": False},
+            "phase": {"type": "str"},
         },
     },
 }
@@ -125,6 +127,7 @@ class _BuildRun:
         self.resumed = bool(params.get("resume"))
         self.elapsed_before = float(resume.get("elapsed", 0.0))
         self.follow = bool(resume.get("follow", False))
+        self.reported_phase = resume.get("phase")
         self.started_at = time.monotonic()
         self.policy = PollPolicy()
         self.changed = False
@@ -180,13 +183,21 @@ class _BuildRun:
         self.changed = True
 
     def wait(self, template: dict[str, Any]) -> NoReturn:
-        """Read until the build ends, the deadline passes or (when resumed) one read is done."""
+        """Read until the build ends or the deadline passes.
+
+        When resumed, also return as soon as there is something to print: a phase other than
+        the one the controller printed last, or a heartbeat due before the next read.
+        """
+        interval = float(self.module.params["progress_interval"])
         while is_running(template):
             delay = self.policy.delay(self.elapsed(), self.retry_after, self.remaining())
             self.retry_after = None
             if self.remaining() <= 0:
                 self.time_out(template)
-            if self.resumed:
+            in_this_run = time.monotonic() - self.started_at
+            if self.resumed and (
+                phase(template) != self.reported_phase or in_this_run + delay > interval
+            ):
                 self.exit(template, finished=False, next_poll=delay)
             time.sleep(delay)
             template = self.read()

@@ -74,8 +74,8 @@ options:
     description:
       - Set by the image_build action plugin between the short module runs it makes while
         printing progress; leave it unset.
-      - With it the module never starts a build when O(resume.follow=true), reads the build once
-        and says when to read again.
+      - With it the module never starts a build when O(resume.follow=true), and returns with the
+        time of the next read as soon as there is a line to print.
     type: dict
     suboptions:
       elapsed:
@@ -86,12 +86,16 @@ options:
         description: Follow the running or last build instead of deciding whether to start one.
         type: bool
         default: false
+      phase:
+        description: The phase the controller printed last; the module returns when it changes.
+        type: str
 notes:
   - Reads back off with the time already waited, and never undercut Azure's C(Retry-After).
     After five minutes a build costs at most one request a minute.
   - Whether the definition was built is judged from the template's last run status and its
     last modification time, so a template patched after its last build is built again.
-  - The action plugin runs the module once per status read; each run authenticates again.
+  - The action plugin runs the module in steps that end when there is a line to print; each
+    step authenticates again, so a larger O(progress_interval) means fewer steps.
 extends_documentation_fragment:
   - goldenimage.azure.auth
   - goldenimage.azure.attributes

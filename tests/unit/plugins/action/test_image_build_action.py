@@ -84,6 +84,8 @@ def test_the_first_run_may_start_and_later_runs_only_follow(printed: list[str]) 
         ],
     )
     assert [args["resume"]["follow"] for args in sent] == [False, True, True, True]
+    # each step is told the phase printed last, so it returns only when there is news
+    assert [args["resume"]["phase"] for args in sent] == [None, "Queued", "Building", "Building"]
     assert all(args["name"] == "golden-ubuntu" for args in sent)
     assert result["changed"] is True
     assert result["build"]["phase"] == "Succeeded"

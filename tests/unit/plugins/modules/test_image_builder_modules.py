@@ -257,6 +257,24 @@ def test_a_resumed_step_reads_once_and_says_when_to_read_again(
     assert len(arm_calls(azure)) == 1
 
 
+def test_a_resumed_step_waits_in_place_until_there_is_a_new_phase_to_print(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    distributing = dict(RUNNING, runSubState="Distributing")
+    azure.add(
+        "GET",
+        TEMPLATE_URL,
+        Reply(200, template_body(RUNNING)),
+        Reply(200, template_body(RUNNING)),
+        Reply(200, template_body(distributing)),
+    )
+    resume = {"elapsed": 0.0, "follow": True, "phase": "Customizing"}
+    result = module_runner(image_build.main, dict(BUILD, resume=resume, progress_interval=600))
+    assert result["build"]["phase"] == "Distributing"
+    assert result["build"]["finished"] is False
+    assert len(arm_calls(azure)) == 3
+
+
 def test_a_failed_build_fails_with_its_step_and_message(
     azure: FakeTransport, module_runner: Runner
 ) -> None:
