@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -48,8 +49,16 @@ def azsim_command() -> str:
     return str(command)
 
 
-def start(state_dir: Path, time_scale: int) -> StandIn:
-    state_dir.mkdir(parents=True, exist_ok=True)
+def start_fresh(state_dir: Path, time_scale: int) -> StandIn:
+    """Start a stand-in with empty state, stopping one an interrupted run left behind."""
+    if (state_dir / "azsim.json").exists():
+        subprocess.run(
+            [azsim_command(), "stop", "--dir", str(state_dir)],
+            check=False,
+            timeout=START_TIMEOUT_SECONDS,
+        )
+    shutil.rmtree(state_dir, ignore_errors=True)
+    state_dir.mkdir(parents=True)
     subprocess.run(
         [azsim_command(), "start", "--dir", str(state_dir), "--time-scale", str(time_scale)],
         check=True,

@@ -1,7 +1,7 @@
 """Integration runner: one stand-in per test session, one resource group per target.
 
 With pytest-xdist the controller starts the stand-in before the workers exist and
-hands them its state directory through the environment; without xdist the single
+hands them its session directory through the environment; without xdist the single
 process does both.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_DIR = REPO_ROOT / "tests" / "output" / "integration"
-STATE_DIR_VARIABLE = "GOLDENIMAGE_TEST_AZSIM_DIR"
+SESSION_DIR_VARIABLE = "GOLDENIMAGE_TEST_SESSION_DIR"
 DEFAULT_VENVS = (".venv", ".venv-2.16")
 started_here_key = pytest.StashKey[bool]()
 
@@ -56,23 +57,36 @@ def is_xdist_worker(config: pytest.Config) -> bool:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if is_xdist_worker(session.config) or STATE_DIR_VARIABLE in os.environ:
+    if is_xdist_worker(session.config) or SESSION_DIR_VARIABLE in os.environ:
         return
-    state_dir = OUTPUT_DIR / "azsim"
-    shutil.rmtree(state_dir, ignore_errors=True)
-    azsim_session.start(state_dir, session.config.getoption("--azsim-time-scale"))
-    os.environ[STATE_DIR_VARIABLE] = str(state_dir)
+    # A directory of its own, so runs in the same checkout do not stop each other's stand-in.
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    session_dir = Path(tempfile.mkdtemp(prefix="session-", dir=OUTPUT_DIR))
+    azsim_session.start_fresh(session_dir / "azsim", session.config.getoption("--azsim-time-scale"))
+    os.environ[SESSION_DIR_VARIABLE] = str(session_dir)
     session.config.stash[started_here_key] = True
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if session.config.stash.get(started_here_key, False):
-        azsim_session.stop(Path(os.environ.pop(STATE_DIR_VARIABLE)))
+    if not session.config.stash.get(started_here_key, False):
+        return
+    session_dir = Path(os.environ.pop(SESSION_DIR_VARIABLE))
+    azsim_session.stop(session_dir / "azsim")
+    if exitstatus == 0:
+        shutil.rmtree(session_dir, ignore_errors=True)
+    else:
+        print(f"\nstand-in state, log and generated playbooks kept in {session_dir}")
 
 
 @pytest.fixture(scope="session")
-def stand_in() -> azsim_session.StandIn:
-    return azsim_session.describe(Path(os.environ[STATE_DIR_VARIABLE]))
+def session_dir() -> Path:
+    """Where this test session keeps its stand-in and generated playbooks."""
+    return Path(os.environ[SESSION_DIR_VARIABLE])
+
+
+@pytest.fixture(scope="session")
+def stand_in(session_dir: Path) -> azsim_session.StandIn:
+    return azsim_session.describe(session_dir / "azsim")
 
 
 @pytest.fixture

@@ -136,14 +136,16 @@ def test_target(
     stand_in: azsim_session.StandIn,
     resource_group: str,
     resource_prefix: str,
+    session_dir: Path,
     request: pytest.FixtureRequest,
 ) -> None:
     ensure_collection_link()
-    run_dir = OUTPUT_DIR / ansible_venv.version
+    run_dir = session_dir / ansible_venv.version
     run_dir.mkdir(parents=True, exist_ok=True)
     playbook = run_dir / f"{target.name}.playbook.yml"
     extra_vars_file = run_dir / f"{target.name}.vars.json"
-    log_file = run_dir / f"{target.name}.log"
+    log_file = OUTPUT_DIR / ansible_venv.version / f"{target.name}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
     write_playbook(playbook, target)
     extra_vars = {
         "resource_prefix": resource_prefix,

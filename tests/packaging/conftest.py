@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,8 +15,6 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
 
 import azsim_session  # noqa: E402
 
-OUTPUT_DIR = REPO_ROOT / "tests" / "output" / "packaging"
-
 
 def venv_tool(name: str) -> str:
     """A command installed beside the Python running the tests."""
@@ -25,11 +22,9 @@ def venv_tool(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def artifact() -> Path:
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The collection tarball, built from the working tree as a release would be."""
-    build_dir = OUTPUT_DIR / "build"
-    shutil.rmtree(build_dir, ignore_errors=True)
-    build_dir.mkdir(parents=True)
+    build_dir = tmp_path_factory.mktemp("build")
     subprocess.run(
         [venv_tool("ansible-galaxy"), "collection", "build", "--output-path", str(build_dir)],
         cwd=REPO_ROOT,
@@ -40,10 +35,9 @@ def artifact() -> Path:
 
 
 @pytest.fixture(scope="session")
-def installed_collections(artifact: Path) -> Path:
+def installed_collections(artifact: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An otherwise empty collections path holding only the installed artifact."""
-    collections_dir = OUTPUT_DIR / "collections"
-    shutil.rmtree(collections_dir, ignore_errors=True)
+    collections_dir = tmp_path_factory.mktemp("collections")
     subprocess.run(
         [
             venv_tool("ansible-galaxy"),
@@ -60,10 +54,9 @@ def installed_collections(artifact: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stand_in() -> Iterator[azsim_session.StandIn]:
-    state_dir = OUTPUT_DIR / "azsim"
-    shutil.rmtree(state_dir, ignore_errors=True)
-    running = azsim_session.start(state_dir, time_scale=600)
+def stand_in(tmp_path_factory: pytest.TempPathFactory) -> Iterator[azsim_session.StandIn]:
+    state_dir = tmp_path_factory.mktemp("azsim")
+    running = azsim_session.start_fresh(state_dir, time_scale=600)
     try:
         yield running
     finally:
