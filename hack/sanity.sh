@@ -11,7 +11,10 @@ copy_dir=.tmp/ansible_collections/goldenimage/azure
 # ansible-test bootstraps pip from a script it cannot download here; give it one.
 "$venv_dir/bin/python" hack/get_pip_shim.py
 
-mkdir -p "$copy_dir"
+# One copy serves every run in this checkout: wait for a run already using it.
+mkdir -p .tmp/locks "$copy_dir"
+exec 9>.tmp/locks/sanity.lock
+flock 9
 rsync -a --delete \
     --exclude=/.git --exclude=/.venv --exclude='/.venv-*' --exclude=/.tmp \
     --exclude=/.azsim --exclude=/emulator --exclude=/tests/output \

@@ -21,6 +21,14 @@ if [[ -f $stamp ]]; then
     exit 0
 fi
 
+# Two runs in one checkout must not build the same environment at once.
+mkdir -p .tmp/locks
+exec 9>".tmp/locks/$(basename "$venv_dir").lock"
+flock 9
+if [[ -f $stamp ]]; then
+    exit 0
+fi
+
 echo "== preparing $venv_dir (requirements changed or first run)"
 rm -rf "$venv_dir"
 python3 -m venv "$venv_dir"
