@@ -83,6 +83,16 @@ def test_gallery_older_api_versions(resource_group: str, arm: Arm, api_version: 
     assert body["properties"]["provisioningState"] == "Succeeded"
 
 
+def test_existing_resources_cannot_move_region(compute_client: Any, resource_group: str) -> None:
+    compute_client.galleries.begin_create_or_update(resource_group, "here", gallery_body()).result()
+    error = error_of(
+        lambda: compute_client.galleries.begin_create_or_update(
+            resource_group, "here", gallery_body(location="westus")
+        )
+    )
+    assert (error.status_code, error.error.code) == (409, "InvalidResourceLocation")
+
+
 def test_gallery_unknown_api_version(resource_group: str, arm: Arm) -> None:
     status, body, _ = arm.call(
         "PUT", arm.gallery_path(resource_group, "x"), gallery_body(), api_version="2018-06-01"

@@ -21,6 +21,7 @@ from azsim.providers.compute_sources import (
     DEFINITION,
     GALLERY,
     VERSION,
+    check_same_location,
     compute_id,
     facts_of,
     public,
@@ -198,9 +199,8 @@ def put_gallery(req: Request) -> Response:
     payload = payload_of(req)
     resource_id = gallery_id(p)
     existing = sim.store.get(resource_id)
+    check_same_location(sim, existing, payload)
     location = require_location(sim, payload, GALLERY)
-    if existing and existing["location"] != location:
-        raise rules.property_change_not_allowed("location")
     props = payload.get("properties") or {}
     stored: dict[str, Any] = {
         "description": props.get("description"),
@@ -357,6 +357,7 @@ def put_definition(req: Request) -> Response:
     same_location_as_parent(location, gallery, "gallery image")
     resource_id = definition_id(p)
     existing = sim.store.get(resource_id)
+    check_same_location(sim, existing, payload)
     props = rules.normalize_definition(payload.get("properties"))
     if existing:
         rules.check_definition_update(existing["properties"], props)
@@ -632,6 +633,7 @@ def put_version(req: Request) -> Response:
     if (payload.get("properties") or {}).get("restore"):
         return restore_version(req, resource_id)
     existing = sim.store.get(resource_id)
+    check_same_location(sim, existing, payload)
     if existing is None:
         refuse_soft_deleted_name(sim, resource_id)
     body, seconds = prepare_version(sim, resource_id, payload, principal_id(req), existing)

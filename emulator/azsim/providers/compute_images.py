@@ -25,6 +25,7 @@ from azsim.providers.compute_machines import (
 )
 from azsim.providers.compute_sources import (
     MANAGED_IMAGE,
+    check_same_location,
     facts_of,
     public,
     require_resource_group,
@@ -147,6 +148,7 @@ def put_image(req: Request) -> Response:
     location = location_of(sim, payload, MANAGED_IMAGE)
     props = payload.get("properties") or {}
     existing = sim.store.get(resource_id)
+    check_same_location(sim, existing, payload)
     stored = image_properties(sim, props, location)
     if existing:
         check_image_update(existing["properties"], stored)

@@ -17,6 +17,7 @@ from azsim.providers.compute_sources import (
     SNAPSHOT,
     VERSION,
     VIRTUAL_MACHINE,
+    check_same_location,
     compute_id,
     facts_of,
     group_id,
@@ -344,6 +345,7 @@ def put_vm(req: Request) -> Response:
     require_resource_group(sim, req.params["subscriptionId"], req.params["resourceGroupName"])
     payload = payload_of(req)
     existing = sim.store.get(resource_id)
+    check_same_location(sim, existing, payload)
     if existing:
         return update_vm(req, resource_id, existing, payload)
     location = location_of(sim, payload, VIRTUAL_MACHINE)
@@ -780,6 +782,7 @@ def put_disk_like(req: Request, collection: str, name_param: str, snapshot: bool
     require_resource_group(sim, req.params["subscriptionId"], req.params["resourceGroupName"])
     payload = payload_of(req)
     existing = sim.store.get(resource_id)
+    check_same_location(sim, existing, payload)
     if existing:
         return update_disk_like(req, resource_id, existing, payload)
     resource_type = SNAPSHOT if snapshot else DISK

@@ -50,6 +50,23 @@ def require_parent(sim: Sim, parent_id: str) -> dict:
     return parent
 
 
+def check_same_location(sim: Sim, existing: dict | None, payload: dict) -> None:
+    """ARM refuses to re-create an existing resource in another region."""
+    requested = payload.get("location")
+    if existing is None or not requested:
+        return
+    location = sim.normalize_location(str(requested))
+    if location != existing.get("location"):
+        parsed = ids.parse(existing["id"])
+        raise ArmError(
+            409,
+            "InvalidResourceLocation",
+            f"The resource '{parsed.name}' already exists in location '{existing.get('location')}' "
+            f"in resource group '{parsed.resource_group}'. A resource with the same name cannot "
+            f"be created in location '{location}'. Please select a new resource name.",
+        )
+
+
 def resource_body(
     resource_id: str, resource_type: str, location: str, tags: dict, properties: dict
 ) -> dict:
