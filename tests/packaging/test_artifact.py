@@ -11,7 +11,6 @@ import tarfile
 from pathlib import Path
 
 import azsim_session
-import pytest
 import requests
 import yaml
 
@@ -120,11 +119,9 @@ def test_installed_collection_lists_every_module(installed_collections: Path) ->
 
 
 def test_installed_module_runs_by_fqcn(
-    installed_collections: Path, request: pytest.FixtureRequest
+    installed_collections: Path, stand_in: azsim_session.StandIn
 ) -> None:
-    if PROBE_MODULE not in repository_modules():
-        pytest.skip(f"plugins/modules/{PROBE_MODULE}.py does not exist yet")
-    stand_in: azsim_session.StandIn = request.getfixturevalue("stand_in")
+    assert PROBE_MODULE in repository_modules()
     resource_group = f"rg-gi{secrets.token_hex(4)}"
     token = azsim_session.management_token(stand_in)
     azsim_session.create_resource_group(stand_in, token, resource_group, "eastus")
