@@ -288,6 +288,56 @@ def test_a_failed_build_fails_with_its_step_and_message(
     assert result.msg == "Image build of golden failed during Customizing: exit status 1"
 
 
+def test_a_failed_build_carries_the_tail_of_customization_log(
+    azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_url = "https://stagingacct.blob.core.windows.net/packerlogs/run-1/customization.log"
+    message = (
+        f"Packer build command has failed. Image Build log location: {log_url}. OperationId: run-1."
+    )
+    failed = {"runState": "Failed", "runSubState": "Customizing", "message": message}
+    azure.add(
+        "GET", TEMPLATE_URL, Reply(200, template_body(RUNNING)), Reply(200, template_body(failed))
+    )
+    azure.add("GET", r"/runOutputs\?", page([]))
+    fetched: list[tuple[str, dict[str, str]]] = []
+
+    def fake_open_url(url: str, headers: dict[str, str], **kwargs: Any) -> Any:
+        fetched.append((url, headers))
+        lines = [f"PACKER OUT line {n}" for n in range(30)]
+        return __import__("io").BytesIO("\n".join(lines).encode())
+
+    monkeypatch.setattr("ansible.module_utils.urls.open_url", fake_open_url)
+    result = module_runner(image_build.main, BUILD)
+    assert result.failed
+    assert fetched[0][0] == log_url
+    assert fetched[0][1]["Authorization"] == "Bearer fake-token"
+    assert "x-ms-version" in fetched[0][1]
+    assert result["log_tail"][0] == "PACKER OUT line 10" and len(result["log_tail"]) == 20
+    assert result.msg.endswith(
+        "Last 20 lines of customization.log:\n" + "\n".join(result["log_tail"])
+    )
+
+
+def test_an_unreachable_log_leaves_the_build_error_intact(
+    azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = "Failed. Image Build log location: https://x.blob.core.windows.net/packerlogs/r/customization.log."
+    failed = {"runState": "Failed", "runSubState": "Customizing", "message": message}
+    azure.add(
+        "GET", TEMPLATE_URL, Reply(200, template_body(RUNNING)), Reply(200, template_body(failed))
+    )
+    azure.add("GET", r"/runOutputs\?", page([]))
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("ansible.module_utils.urls.open_url", refuse)
+    result = module_runner(image_build.main, BUILD)
+    assert result.failed and result["log_tail"] == []
+    assert result.msg == f"Image build of golden failed during Customizing: {message}"
+
+
 def test_a_deadline_cancels_when_asked(azure: FakeTransport, module_runner: Runner) -> None:
     azure.add("GET", TEMPLATE_URL, Reply(200, template_body(RUNNING)))
     azure.add("POST", r"/golden/cancel\?", accepted(202))
