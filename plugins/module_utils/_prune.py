@@ -149,6 +149,9 @@ def plan_prune(
     )
     for rank, version in enumerate(active):
         _decide(plan, version, rank, rules, cutoff, latest, now)
+    plan.skipped.sort(
+        key=lambda decision: try_parse_version_name(decision.name) or (0, 0, 0), reverse=True
+    )
     return plan
 
 

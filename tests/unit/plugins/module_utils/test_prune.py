@@ -130,9 +130,9 @@ def test_soft_deleted_and_in_flight_versions_are_skipped_and_not_counted() -> No
         versions, prune.PruneRules(keep_newest=1), now=NOW, soft_deleted=["2.0.0"]
     )
     assert names(plan.keep) == ["4.0.0"]
-    assert names(plan.skipped) == ["2.0.0", "3.0.0"]
-    assert "soft-deleted" in plan.skipped[0].reason
-    assert "in progress" in plan.skipped[1].reason
+    assert names(plan.skipped) == ["3.0.0", "2.0.0"]
+    assert "in progress" in plan.skipped[0].reason
+    assert "soft-deleted" in plan.skipped[1].reason
     assert names(plan.delete) == ["1.0.0"]
 
 
