@@ -88,12 +88,33 @@ def run_image_template(module: AzureModule) -> NoReturn:
         if plan.refusal:
             module.fail(plan.refusal, diff=plan.diff, **report)
         if not plan.changed or module.check_mode:
-            module.exit(plan.changed, template_result(current), diff=plan.diff, **report)
+            predicted = predicted_template(plan, current, api.path(resource_group, name), name)
+            module.exit(plan.changed, template_result(predicted), diff=plan.diff, **report)
         verb = {"delete": "delete", "create": "create"}.get(plan.action, "update")
         final = _execute(module, api, plan)
     except Exception as exc:  # fail_from translates and reports every error once
         module.fail_from(exc, verb=verb, resource=label)
     module.exit(True, template_result(final), diff=plan.diff, **report)
+
+
+def predicted_template(
+    plan: TemplatePlan, current: dict[str, Any] | None, template_id: str, name: str
+) -> dict[str, Any] | None:
+    """The template as the plan would leave it (for check mode); status fields are unknown."""
+    if plan.action == "delete":
+        return None
+    if plan.action in ("create", "replace") and plan.body is not None:
+        return {"id": template_id, "name": name, **copy.deepcopy(plan.body)}
+    if plan.action == "update" and current is not None and plan.patch is not None:
+        predicted = copy.deepcopy(current)
+        for key in ("identity", "tags"):
+            if key in plan.patch:
+                predicted[key] = copy.deepcopy(plan.patch[key])
+        properties = predicted.setdefault("properties", {})
+        for key, value in (plan.patch.get("properties") or {}).items():
+            properties[key] = copy.deepcopy(value)
+        return predicted
+    return current
 
 
 def _desired(

@@ -472,7 +472,8 @@ RETURN = r"""
 image_template:
   description:
     - The template as Azure returns it, with keys named after the options; empty when it does
-      not exist. In check mode, the template as it is before the change.
+      not exist. In check mode, the template as it would be; fields only Azure knows (status,
+      staging resource group) are then unknown for a new or replaced template.
   returned: always
   type: dict
   contains:

@@ -165,6 +165,8 @@ def test_check_mode_predicts_a_patch_and_only_reads(
     assert result.changed and result["action"] == "update"
     assert result["changes"] == ["properties.vmProfile"]
     assert result["diff"]["after"]["properties"]["vmProfile"] == {"vmSize": "Standard_D4s_v3"}
+    assert result["image_template"]["vm_profile"]["vm_size"] == "Standard_D4s_v3"
+    assert result["image_template"]["provisioning_state"] == "Succeeded"
     assert [call.split()[0] for call in arm_calls(azure)] == ["GET"]
 
 
