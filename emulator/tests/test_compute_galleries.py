@@ -136,6 +136,14 @@ def test_share_action_and_sharing_profile_views(compute_client: Any, resource_gr
     assert [(g.type, g.ids) for g in expanded.properties.sharing_profile.groups] == [
         ("Subscriptions", ["sub-a", "sub-b"])
     ]
+    # Neither a PUT nor a PATCH of the gallery changes who it is shared with.
+    put_again = gallery_body(description="kept", sharingProfile={"permissions": "Groups"})
+    compute_client.galleries.begin_create_or_update(resource_group, "shared", put_again).result()
+    compute_client.galleries.begin_update(resource_group, "shared", {"tags": {"a": "b"}}).result()
+    expanded = compute_client.galleries.get(
+        resource_group, "shared", expand="SharingProfile/Groups"
+    )
+    assert expanded.properties.sharing_profile.groups[0].ids == ["sub-a", "sub-b"]
     compute_client.gallery_sharing_profile.begin_update(
         resource_group,
         "shared",

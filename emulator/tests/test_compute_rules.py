@@ -180,6 +180,24 @@ def test_community_sharing_needs_publisher_info_and_enable() -> None:
     assert enabled["communityGalleryInfo"]["publicNames"] == ["contoso-abc"]
 
 
+def test_sharing_profile_updates_keep_groups_and_community_state() -> None:
+    current = {"permissions": "Groups", "groups": [{"type": "Subscriptions", "ids": ["a"]}]}
+    assert rules.merge_sharing_profile(current, None) is current
+    kept = rules.merge_sharing_profile(current, {"permissions": "Groups", "groups": []})
+    assert kept is not None and kept["groups"] == current["groups"]
+    info = {"publisherUri": "https://c", "publisherContact": "a@c", "eula": "e",
+            "publicNamePrefix": "c"}  # fmt: skip
+    community = rules.normalize_sharing_profile(
+        {"permissions": "Community", "communityGalleryInfo": info}
+    )
+    enabled = rules.apply_sharing_update(community, {"operationType": "EnableCommunity"}, "x")
+    again = rules.merge_sharing_profile(
+        enabled, {"permissions": "Community", "communityGalleryInfo": info}
+    )
+    assert again is not None and again["communityGalleryInfo"]["communityGalleryEnabled"] is True
+    assert again["communityGalleryInfo"]["publicNames"] == ["c-x"]
+
+
 def test_gallery_view_hides_groups_unless_expanded() -> None:
     groups = [{"type": "Subscriptions", "ids": ["a"]}]
     body = {"properties": {"sharingProfile": {"permissions": "Groups", "groups": groups}}}

@@ -207,14 +207,13 @@ def put_gallery(req: Request) -> Response:
         "identifier": {"uniqueName": f"{p['subscriptionId']}-{p['galleryName'].upper()}"},
         "provisioningState": "Updating" if existing else "Creating",
     }
-    if props.get("sharingProfile") is not None:
-        stored["sharingProfile"] = rules.normalize_sharing_profile(props["sharingProfile"])
-        if existing:
-            kept = (existing["properties"].get("sharingProfile") or {}).get("groups") or []
-            stored["sharingProfile"]["groups"] = kept
+    before = existing["properties"] if existing else {}
+    sharing = rules.merge_sharing_profile(before.get("sharingProfile"), props.get("sharingProfile"))
+    if sharing is not None:
+        stored["sharingProfile"] = sharing
     policy = rules.normalize_soft_delete_policy(props.get("softDeletePolicy"))
-    if policy is not None:
-        stored["softDeletePolicy"] = policy
+    if policy or before.get("softDeletePolicy"):
+        stored["softDeletePolicy"] = policy or before["softDeletePolicy"]
     body = resource_body(
         resource_id, GALLERY, location, rules.check_tags(payload.get("tags")), stored
     )
@@ -236,12 +235,11 @@ def patch_gallery(req: Request) -> Response:
         body["tags"] = rules.check_tags(payload["tags"])
     if "description" in props:
         body["properties"]["description"] = props["description"]
-    if props.get("sharingProfile") is not None:
-        kept = (body["properties"].get("sharingProfile") or {}).get("groups") or []
-        body["properties"]["sharingProfile"] = rules.normalize_sharing_profile(
-            props["sharingProfile"]
-        )
-        body["properties"]["sharingProfile"]["groups"] = kept
+    sharing = rules.merge_sharing_profile(
+        body["properties"].get("sharingProfile"), props.get("sharingProfile")
+    )
+    if sharing is not None:
+        body["properties"]["sharingProfile"] = sharing
     policy = rules.normalize_soft_delete_policy(props.get("softDeletePolicy"))
     if policy is not None:
         body["properties"]["softDeletePolicy"] = policy

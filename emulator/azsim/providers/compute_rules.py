@@ -216,6 +216,22 @@ def normalize_sharing_profile(profile: dict | None) -> dict:
     return stored
 
 
+def merge_sharing_profile(current: dict | None, requested: dict | None) -> dict | None:
+    """The sharing profile after a PUT or PATCH: groups change only through the share action,
+    and an enabled community gallery stays enabled while it stays Community."""
+    if requested is None:
+        return current
+    merged = normalize_sharing_profile(requested)
+    current = current or {}
+    merged["groups"] = list(current.get("groups") or [])
+    before = current.get("communityGalleryInfo") or {}
+    if merged["permissions"] == "Community" and before.get("communityGalleryEnabled"):
+        merged["communityGalleryInfo"].update(
+            communityGalleryEnabled=True, publicNames=before.get("publicNames") or []
+        )
+    return merged
+
+
 def normalize_community_info(info: dict | None, enabled: bool = True) -> dict:
     info = dict(info or {})
     if enabled:
