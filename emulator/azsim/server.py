@@ -10,8 +10,8 @@ import struct
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -138,8 +138,6 @@ class Application:
         form: dict[str, str] = {}
         parsed: Any = {}
         if request.content_type == "application/x-www-form-urlencoded":
-            from urllib.parse import parse_qsl
-
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         elif body.strip():
             try:
@@ -293,10 +291,3 @@ def _reset_connection(request: web.Request) -> None:
             pass
     transport.abort()
 
-
-def state_directory_files(directory: Path) -> dict[str, Path]:
-    return {
-        "db": directory / "state.db",
-        "json": directory / "azsim.json",
-        "log": directory / "azsim.log",
-    }
