@@ -209,6 +209,8 @@ class Bench:
         self.step("stand-in latency")
         self.results["latency"] = pipeline.standin_latency(self.sim, ROOT, self.workdir)
         self.results["budgets"] = self.judge(chosen, skips)
+        # Other work on the machine slows every figure: say how busy it was.
+        self.results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
         return self.results
 
     def judge(
@@ -237,6 +239,10 @@ def main() -> int:
     bench = Bench(args, workdir)
     try:
         results = bench.run()
+    except Exception:
+        # Keep what was measured before the failure.
+        args.output.write_text(json.dumps(bench.results, indent=2) + "\n", encoding="utf-8")
+        raise
     finally:
         bench.sim.stop()
         if not args.keep:

@@ -147,7 +147,13 @@ def pipeline(result: dict[str, Any]) -> Verdict:
     )
 
 
-def replication(why: str) -> Verdict:
+def replication(wait: dict[str, Any] | None, why: str) -> Verdict:
+    """Judged against the build budget: the brief states one rate for any long wait."""
+    name = "version replication to 10 regions: <= 1 ARM request per simulated minute after 5"
+    rate = (wait or {}).get("arm_per_simulated_minute_after_grace")
+    if rate is None or (wait or {}).get("status") != "ok":
+        return Verdict(name, NOT_MEASURED, why or str((wait or {}).get("msg", "no result")))
+    verdict = MET if rate <= WAIT_RATE else MISSED
     return Verdict(
-        "version replication to 10 regions: requests per simulated minute", NOT_MEASURED, why
+        name, verdict, f"{rate:g} per simulated minute over {wait['simulated_minutes']:g} minutes"
     )

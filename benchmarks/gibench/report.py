@@ -85,6 +85,19 @@ def module_rows(results: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def _flat(value: Any) -> str:
+    """`a=1, b.c=2` for a nested dict; lists of samples are shown as they are."""
+    if not isinstance(value, dict):
+        return "not measured" if value is None else str(value)
+    items = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            items.append(f"{key}: {{{_flat(item)}}}")
+        else:
+            items.append(f"{key}={item}")
+    return ", ".join(items)
+
+
 def render(results: dict[str, Any]) -> str:
     parts = [
         f"goldenimage.azure benchmark ({results['machine']['summary']})",
@@ -101,7 +114,7 @@ def render(results: dict[str, Any]) -> str:
     peer = results.get("peer", {})
     parts += ["", f"Peer: {peer.get('summary', 'not run')}", ""]
     for key in ("build_wait", "replication", "prune", "pipeline", "latency"):
-        parts.append(f"{key}: {results.get(key)}")
+        parts.append(f"{key}: {_flat(results.get(key))}")
     parts += ["", "Budgets:"]
     parts += [f"  {v['verdict']:<13} {v['budget']}: {v['detail']}" for v in results["budgets"]]
     return "\n".join(parts)
