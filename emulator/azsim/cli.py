@@ -22,7 +22,7 @@ from aiohttp import web
 from azsim import identity
 from azsim.core.sim import Sim
 from azsim.core.store import open_database
-from azsim.proxy import ConnectProxy, certificate_directory
+from azsim.proxy import ConnectProxy, backend_socket_path, certificate_directory
 from azsim.server import Application
 from azsim.tls import LOCAL_HOSTS, Authority, server_context
 
@@ -217,8 +217,10 @@ async def _serve(directory: Path, args: argparse.Namespace) -> None:
     runner = web.AppRunner(Application(sim).web_app(), access_log=None, handle_signals=False)
     await runner.setup()
     port = await _start_site(runner, args.port, context, previous.get("port"))
-    backend_port = await _start_site(runner, None, None, None)
-    proxy = ConnectProxy(context_for, backend_port)
+    backend = backend_socket_path(directory)
+    backend.unlink(missing_ok=True)
+    await web.UnixSite(runner, str(backend)).start()
+    proxy = ConnectProxy(context_for, backend)
     proxy_port = await _start_proxy(proxy, args.proxy_port, previous.get("proxy_port"))
     write_files(directory, sim, port, proxy_port)
     logging.getLogger("azsim").info("serving on https://127.0.0.1:%d, proxy on %d", port,
@@ -230,6 +232,7 @@ async def _serve(directory: Path, args: argparse.Namespace) -> None:
     await stopping.wait()
     await proxy.close()
     await runner.cleanup()
+    backend.unlink(missing_ok=True)
     sim.conn.close()
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import socket
 import ssl
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,9 +25,9 @@ MAX_HEADER_BYTES = 16 * 1024
 
 
 class ConnectProxy:
-    def __init__(self, context_for: Callable[[str], ssl.SSLContext], backend_port: int) -> None:
+    def __init__(self, context_for: Callable[[str], ssl.SSLContext], backend: Path) -> None:
         self._context_for = context_for
-        self._backend_port = backend_port
+        self._backend = backend  # the application's Unix socket, plain HTTP
         self._server: asyncio.Server | None = None
 
     async def start(self, port: int) -> int:
@@ -65,13 +67,12 @@ class ConnectProxy:
 
     async def _bridge(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            backend_reader, backend_writer = await asyncio.open_connection(
-                "127.0.0.1", self._backend_port
+            backend_reader, backend_writer = await asyncio.open_unix_connection(
+                str(self._backend)
             )
         except OSError:
             writer.close()
             return
-        _no_delay(backend_writer)
         await asyncio.gather(
             _pump(reader, backend_writer), _pump(backend_reader, writer),
             return_exceptions=True,
@@ -114,3 +115,13 @@ async def _refuse(writer: asyncio.StreamWriter, status: str) -> None:
 
 def certificate_directory(state_directory: Path) -> Path:
     return state_directory / "certs"
+
+
+def backend_socket_path(state_directory: Path) -> Path:
+    """Where the application listens for the proxy's decrypted streams; Unix socket paths
+    are short, so a long state directory gets one in the temporary directory."""
+    path = state_directory / "azsim.sock"
+    if len(str(path)) < 100:
+        return path
+    digest = hashlib.sha256(str(state_directory).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"azsim-{digest}.sock"
