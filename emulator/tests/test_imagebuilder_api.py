@@ -29,6 +29,21 @@ def ib(arm_request: Callable[..., Any], admin: AdminClient, azsim: dict[str, Any
     return Ib(arm_request, admin, azsim["subscription_id"])
 
 
+@pytest.fixture(autouse=True)
+def delete_templates_first(imagebuilder_client: Any, resource_group: str, ib: Ib) -> Iterator[None]:
+    """Delete the test's templates through the API before its group goes, so the staging
+    groups they created go with them, as Azure removes them with their templates."""
+    yield
+    templates = imagebuilder_client.virtual_machine_image_templates
+    for template in list(templates.list_by_resource_group(resource_group)):
+        status = template.last_run_status
+        if status is not None and status.run_state in ("Running", "Canceling"):
+            ib.call("POST", ib.template_id(resource_group, template.name) + "/cancel")
+            ib.advance(600)
+        ib.call("DELETE", ib.template_id(resource_group, template.name))
+    ib.advance(600)
+
+
 @pytest.fixture
 def builder(ib: Ib, resource_group: str) -> Identity:
     """A user-assigned identity with Contributor on the test resource group."""
