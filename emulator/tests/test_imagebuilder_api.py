@@ -105,7 +105,8 @@ def raw_template(ib: Ib, group: str, name: str) -> dict[str, Any]:
 def test_create_get_list_and_read_only_properties(
     imagebuilder_client: Any, resource_group: str, builder: Identity, ib: Ib
 ) -> None:
-    created = create(imagebuilder_client, resource_group, "t1", template_body(builder))
+    body = template_body(builder, managedResourceTags={"costCenter": "images"})
+    created = create(imagebuilder_client, resource_group, "t1", body)
     assert created.provisioning_state == "Succeeded"
     assert created.type == "Microsoft.VirtualMachineImages/imageTemplates"
     assert created.location == "eastus"
@@ -131,6 +132,7 @@ def test_create_get_list_and_read_only_properties(
     # the staging group exists while the template does, tagged by the service
     status, group, _ = ib.call("GET", staging, api_version="2021-04-01")
     assert status == 200 and group["tags"]["createdBy"] == "AzureVMImageBuilder"
+    assert group["tags"]["costCenter"] == "images"  # managedResourceTags
 
 
 def test_put_on_an_existing_template_is_refused(
