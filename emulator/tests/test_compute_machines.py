@@ -385,3 +385,53 @@ def test_managed_image_api_versions(resource_group: str, arm: Arm, api_version: 
     assert status == 201, answer
     status, answer, _ = arm.call("GET", path, api_version="2018-01-01")
     assert status == 400 and answer["error"]["code"] == "NoRegisteredProviderFound"
+
+
+def test_os_disk_goes_with_the_vm_when_asked(
+    compute_client: Any, resource_group: str, arm: Arm
+) -> None:
+    body = vm_body()
+    body["properties"]["storageProfile"]["osDisk"]["deleteOption"] = "Delete"
+    poller = compute_client.virtual_machines.begin_create_or_update(resource_group, "tmpvm", body)
+    arm.advance(600)
+    disk_name = poller.result().properties.storage_profile.os_disk.name
+    delete = compute_client.virtual_machines.begin_delete(resource_group, "tmpvm")
+    arm.advance(600)
+    delete.result()
+    with pytest.raises(ResourceNotFoundError):
+        compute_client.disks.get(resource_group, disk_name)
+
+
+def test_seeded_resources_read_as_settled(
+    compute_client: Any, resource_group: str, arm: Arm
+) -> None:
+    """Resources created through /_sim/seed carry no simulation state and read as finished."""
+    group = arm.group_path(resource_group)
+    gallery = f"{group}/providers/Microsoft.Compute/galleries/seeded"
+    definition = f"{gallery}/images/linux"
+    version = f"{definition}/versions/1.0.0"
+    vm = f"{group}/providers/Microsoft.Compute/virtualMachines/seededvm"
+    arm.seed(
+        [
+            {"id": gallery, "body": {"location": "eastus", "properties": {}}},
+            {"id": definition, "body": {"location": "eastus", "properties": {
+                "identifier": {"publisher": "p", "offer": "o", "sku": "s"}, "osType": "Linux",
+                "osState": "Generalized", "hyperVGeneration": "V2"}}},
+            {"id": version, "body": {"location": "eastus", "properties": {
+                "publishingProfile": {"targetRegions": [{"name": "East US"}, {"name": "westus"}]},
+                "storageProfile": {}}}},
+            {"id": vm, "body": {"location": "eastus", "properties": {"hardwareProfile": {"vmSize": "Standard_D2s_v5"}}}},
+        ]
+    )  # fmt: skip
+    status = compute_client.gallery_image_versions.get(
+        resource_group, "seeded", "linux", "1.0.0", expand="ReplicationStatus"
+    ).properties.replication_status
+    assert status.aggregated_state == "Completed"
+    assert {s.region for s in status.summary} == {"East US", "West US"}
+    view = compute_client.virtual_machines.instance_view(resource_group, "seededvm")
+    assert [s.code for s in view.statuses] == ["ProvisioningState/succeeded", "PowerState/running"]
+    delete = compute_client.virtual_machines.begin_delete(resource_group, "seededvm")
+    arm.advance(600)
+    delete.result()
+    with pytest.raises(ResourceNotFoundError):
+        compute_client.virtual_machines.get(resource_group, "seededvm")

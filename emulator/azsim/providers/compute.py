@@ -63,7 +63,7 @@ def provisioned(sim: Sim, *, resource_id: str, state: str = "Succeeded") -> None
     """The end of a create or update: the resource reads the final provisioning state."""
     body = sim.store.get(resource_id)
     if body is not None:
-        body["properties"]["provisioningState"] = state
+        body.setdefault("properties", {})["provisioningState"] = state
         sim.store.put(resource_id, body)
 
 
@@ -100,7 +100,7 @@ def version_provisioned(sim: Sim, *, resource_id: str) -> None:
 
 
 def mark(sim: Sim, resource_id: str, body: dict, state: str) -> dict:
-    body["properties"]["provisioningState"] = state
+    body.setdefault("properties", {})["provisioningState"] = state
     sim.store.put(resource_id, body)
     return body
 
@@ -302,7 +302,8 @@ def share_gallery(req: Request) -> Response:
         raise not_found(resource_id)
     update = payload_of(req)
     current = body["properties"].get("sharingProfile") or rules.normalize_sharing_profile(None)
-    public_name = body["properties"]["identifier"]["uniqueName"].split("-")[0][:8]
+    unique_name = (body["properties"].get("identifier") or {}).get("uniqueName") or body["name"]
+    public_name = unique_name.split("-")[0][:8]
     profile = rules.apply_sharing_update(current, update, public_name)
     mark(sim, resource_id, body, "Updating")
     answer = {"operationType": update.get("operationType")}
@@ -565,11 +566,12 @@ def prepare_version(
         now,
     )
     if existing:
-        publishing["publishedDate"] = existing["properties"]["publishingProfile"]["publishedDate"]
+        before = (existing["properties"].get("publishingProfile") or {}).get("publishedDate")
+        publishing["publishedDate"] = before or publishing["publishedDate"]
     safety = rules.normalize_safety_profile(props.get("safetyProfile"), publishing)
     storage = props.get("storageProfile") or {}
     if existing and not rules.source_key(storage):
-        storage = {**storage, **source_only(existing["properties"]["storageProfile"])}
+        storage = {**storage, **source_only(existing["properties"].get("storageProfile") or {})}
     if facts is None:
         facts = resolve_source(
             sim, storage, definition["properties"], principal_object_id, version_id
@@ -685,7 +687,7 @@ def merge_version_patch(current: dict, patch: dict) -> dict:
             }
     if props.get("storageProfile") is not None:
         merged["properties"]["storageProfile"] = {
-            **current["properties"]["storageProfile"],
+            **(current["properties"].get("storageProfile") or {}),
             **props["storageProfile"],
         }
     return merged
@@ -710,8 +712,8 @@ def version_view(sim: Sim, body: dict, with_replication: bool = False) -> dict:
     """A stored version as the service returns it."""
     view = public(body)
     if with_replication:
-        view["properties"]["replicationStatus"] = rules.replication_status(
-            body.get("__replication") or {}, sim.now()
+        view.setdefault("properties", {})["replicationStatus"] = rules.replication_status(
+            body.get("__replication") or rules.settled_plan(view["properties"]), sim.now()
         )
     return rules.display_regions(view, sim.region_names)
 
@@ -853,7 +855,7 @@ def restore_version(req: Request, resource_id: str) -> Response:
     ]
     sim.store.put(gallery_key, gallery)
     body = match["version"]
-    body["properties"]["provisioningState"] = "Updating"
+    body.setdefault("properties", {})["provisioningState"] = "Updating"
     sim.store.put(resource_id, body)
     return accepted_write(req, resource_id, body, True, 60.0)
 

@@ -67,14 +67,15 @@ def image_from_vm(sim: Sim, vm_ref: dict, location: str) -> tuple[dict, str]:
             "OperationNotAllowed",
             "Capture operation cannot be completed because the VM is not generalized.",
         )
-    os_disk = vm["properties"]["storageProfile"]["osDisk"]
+    os_disk = ((vm.get("properties") or {}).get("storageProfile") or {}).get("osDisk") or {}
+    managed = os_disk.get("managedDisk") or {}
     storage = {
         "osDisk": {
-            "osType": os_disk["osType"],
+            "osType": os_disk.get("osType", "Linux"),
             "osState": "Generalized",
-            "managedDisk": {"id": os_disk["managedDisk"]["id"]},
+            "managedDisk": {"id": managed.get("id")},
             "caching": os_disk.get("caching", "ReadWrite"),
-            "storageAccountType": os_disk["managedDisk"].get("storageAccountType"),
+            "storageAccountType": managed.get("storageAccountType"),
             "diskSizeGB": os_disk.get("diskSizeGB"),
         },
         "dataDisks": [],
@@ -211,7 +212,7 @@ def patch_image(req: Request) -> Response:
     payload = payload_of(req)
     props = payload.get("properties") or {}
     generation = props.get("hyperVGeneration")
-    if generation and generation != body["properties"]["hyperVGeneration"]:
+    if generation and generation != body["properties"].get("hyperVGeneration", "V1"):
         raise rules.property_change_not_allowed("hyperVGeneration")
     for fixed in ("sourceVirtualMachine", "storageProfile"):
         if props.get(fixed) is not None:

@@ -92,7 +92,7 @@ def delete_response(req: Request, resource_id: str, seconds: float) -> Response:
     body = sim.store.get(resource_id)
     if body is None:
         return Response.no_content()
-    body["properties"]["provisioningState"] = "Deleting"
+    body.setdefault("properties", {})["provisioningState"] = "Deleting"
     sim.store.put(resource_id, body)
     return sim.lro(
         req,
@@ -108,18 +108,28 @@ def delete_response(req: Request, resource_id: str, seconds: float) -> Response:
 
 @event("compute.machine_removed")
 def machine_removed(sim: Sim, *, resource_id: str) -> None:
-    """The end of a delete; a VM's OS disk stays, detached, as Azure's default deleteOption."""
+    """The end of a delete. A VM's OS disk goes with it when its deleteOption is Delete and
+    otherwise stays, detached (Azure's default, Detach)."""
     body = sim.store.get(resource_id)
     if body is None:
         return
     if ids.parse(resource_id).type.lower() == VIRTUAL_MACHINE.lower():
-        disk_id = body["properties"]["storageProfile"]["osDisk"]["managedDisk"]["id"]
-        disk = sim.store.get(disk_id)
-        if disk is not None:
-            disk.pop("managedBy", None)
-            disk["properties"]["diskState"] = "Unattached"
-            sim.store.put(disk_id, disk)
+        release_os_disk(sim, body)
     sim.store.delete(resource_id)
+
+
+def release_os_disk(sim: Sim, vm: dict) -> None:
+    os_disk = ((vm.get("properties") or {}).get("storageProfile") or {}).get("osDisk") or {}
+    disk_id = str((os_disk.get("managedDisk") or {}).get("id") or "")
+    disk = sim.store.get(disk_id) if disk_id else None
+    if disk is None:
+        return
+    if os_disk.get("deleteOption") == "Delete":
+        sim.store.delete(disk_id)
+        return
+    disk.pop("managedBy", None)
+    disk.setdefault("properties", {})["diskState"] = "Unattached"
+    sim.store.put(disk_id, disk)
 
 
 def group_listing(req: Request, resource_type: str) -> Response:
@@ -317,7 +327,9 @@ def latest_version_id(sim: Sim, definition_id: str) -> str:
     candidates = [
         body
         for body in sim.store.children(definition_id, VERSION)
-        if not body["properties"]["publishingProfile"].get("excludeFromLatest")
+        if not ((body.get("properties") or {}).get("publishingProfile") or {}).get(
+            "excludeFromLatest"
+        )
     ]
     if not candidates:
         raise ArmError(
@@ -487,12 +499,12 @@ def update_vm(req: Request, resource_id: str, body: dict, payload: dict) -> Resp
     refuse_when_generalized(body, "update")
     props = payload.get("properties") or {}
     new_reference = (props.get("storageProfile") or {}).get("imageReference")
-    old_reference = body["properties"]["storageProfile"].get("imageReference") or {}
+    old_reference = (body["properties"].get("storageProfile") or {}).get("imageReference") or {}
     if new_reference and not same_reference(old_reference, new_reference):
         raise rules.property_change_not_allowed("imageReference")
     size = (props.get("hardwareProfile") or {}).get("vmSize")
     if size:
-        body["properties"]["hardwareProfile"]["vmSize"] = size
+        body["properties"].setdefault("hardwareProfile", {})["vmSize"] = size
     if "tags" in payload:
         body["tags"] = rules.check_tags(payload["tags"])
     body["properties"]["provisioningState"] = "Updating"
@@ -552,7 +564,8 @@ POWER_DISPLAY = {
 
 
 def instance_view(body: dict) -> dict:
-    state = body["properties"]["provisioningState"]
+    props = body.get("properties") or {}
+    state = props.get("provisioningState") or "Succeeded"
     statuses = [
         {
             "code": f"ProvisioningState/{state.lower()}",
@@ -568,12 +581,12 @@ def instance_view(body: dict) -> dict:
     statuses.append(
         {"code": f"PowerState/{power}", "level": "Info", "displayStatus": POWER_DISPLAY[power]}
     )
-    storage = body["properties"]["storageProfile"]
+    os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
     return {
-        "computerName": (body["properties"].get("osProfile") or {}).get("computerName"),
-        "osName": storage["osDisk"]["osType"],
+        "computerName": (props.get("osProfile") or {}).get("computerName"),
+        "osName": os_disk.get("osType"),
         "hyperVGeneration": body.get("__hyperVGeneration", "V1"),
-        "disks": [{"name": storage["osDisk"]["name"], "statuses": statuses[:1]}],
+        "disks": [{"name": os_disk.get("name"), "statuses": statuses[:1]}],
         "statuses": statuses,
     }
 
@@ -836,7 +849,7 @@ def update_disk_like(req: Request, resource_id: str, body: dict, payload: dict) 
     props = payload.get("properties") or {}
     size = props.get("diskSizeGB")
     if size is not None:
-        if int(size) < int(body["properties"]["diskSizeGB"]):
+        if int(size) < int(body["properties"].get("diskSizeGB") or 0):
             raise ArmError(
                 409,
                 "OperationNotAllowed",

@@ -744,6 +744,16 @@ def replication_plan(
     return plan
 
 
+def settled_plan(version_properties: dict) -> dict[str, dict]:
+    """A finished plan for a version stored without one (seeded through the admin API)."""
+    regions = (version_properties.get("publishingProfile") or {}).get("targetRegions") or []
+    start = iso(datetime(2000, 1, 1, tzinfo=UTC))
+    return {
+        region["name"].replace(" ", "").lower(): {"start": start, "seconds": 1.0}
+        for region in regions
+    }
+
+
 def provisioning_seconds(plan: dict[str, dict], home_region: str, start: datetime) -> float:
     """A version is provisioned once its home region holds a replica."""
     entry = plan.get(home_region)

@@ -134,7 +134,7 @@ def facts_of(sim: Sim, resource_id: str, definition: dict | None = None) -> Sour
 
 
 def _managed_image_facts(sim: Sim, body: dict) -> SourceFacts:
-    props = body["properties"]
+    props = body.get("properties") or {}
     os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
     return SourceFacts(
         resource_id=body["id"],
@@ -149,7 +149,7 @@ def _managed_image_facts(sim: Sim, body: dict) -> SourceFacts:
 
 
 def _virtual_machine_facts(sim: Sim, body: dict) -> SourceFacts:
-    props = body["properties"]
+    props = body.get("properties") or {}
     os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
     security = (props.get("securityProfile") or {}).get("securityType") or "Standard"
     return SourceFacts(
@@ -181,7 +181,7 @@ def _gallery_version_facts(sim: Sim, body: dict) -> SourceFacts:
 
 
 def _disk_facts(sim: Sim, body: dict) -> SourceFacts:
-    props = body["properties"]
+    props = body.get("properties") or {}
     return SourceFacts(
         resource_id=body["id"],
         location=body["location"],
