@@ -327,3 +327,33 @@ def test_version_fails_when_its_source_goes_during_the_copy(
     )
     assert failed.properties.provisioning_state == "Failed"
     assert failed.properties.replication_status.aggregated_state == "Failed"
+
+
+def test_put_adds_a_region_that_replicates_while_the_others_stay_done(
+    compute_client: Any, resource_group: str, arm: Arm, gallery: str
+) -> None:
+    vm = generalized_vm(compute_client, resource_group, arm, "putvm")
+    image = managed_image(compute_client, resource_group, arm, "putimage", vm.id)
+    publish(compute_client, arm, resource_group, "linux", "1.0.0", version_body(image.id))
+    path = arm.gallery_path(resource_group, "gal") + "/images/linux/versions/1.0.0"
+    wider = version_body(
+        image.id, regions=[{"name": "eastus"}, {"name": "japaneast", "regionalReplicaCount": 3}]
+    )
+    scale = arm.admin.clock()["scale"]
+    arm.admin.set_scale(1)
+    try:
+        status, body, _ = arm.call("PUT", path, wider)
+        assert status == 200 and body["properties"]["provisioningState"] == "Updating"
+        _, body, _ = arm.call("GET", path, query={"$expand": "ReplicationStatus"})
+    finally:
+        arm.admin.set_scale(scale)
+    summary = {s["region"]: s["state"] for s in body["properties"]["replicationStatus"]["summary"]}
+    assert summary == {"East US": "Completed", "Japan East": "Replicating"}
+    arm.advance(3600)
+    _, body, _ = arm.call("GET", path, query={"$expand": "ReplicationStatus"})
+    assert body["properties"]["replicationStatus"]["aggregatedState"] == "Completed"
+    regions = body["properties"]["publishingProfile"]["targetRegions"]
+    assert [(r["name"], r["regionalReplicaCount"]) for r in regions] == [
+        ("East US", 1),
+        ("Japan East", 3),
+    ]
