@@ -15,7 +15,7 @@ from azsim.core import ids
 from azsim.core.errors import ArmError, not_found
 from azsim.core.http import Request, Response
 from azsim.core.routing import event, route
-from azsim.providers import compute_catalog, compute_images, compute_machines
+from azsim.providers import compute_images, compute_machines
 from azsim.providers import compute_rules as rules
 from azsim.providers.compute_sources import (
     DEFINITION,
@@ -850,9 +850,7 @@ def restore_version(req: Request, resource_id: str) -> Response:
             f"No soft-deleted gallery image version '{resource_id}' can be restored.",
         )
     require_parent(sim, version_parts(resource_id)[1])
-    gallery["__softDeleted"] = [
-        r for r in gallery["__softDeleted"] if r is not match and r != match
-    ]
+    gallery["__softDeleted"] = [r for r in gallery["__softDeleted"] if r != match]
     sim.store.put(gallery_key, gallery)
     body = match["version"]
     body.setdefault("properties", {})["provisioningState"] = "Updating"
@@ -1010,7 +1008,6 @@ def resolve_platform_image(
 
 
 __all__ = [
-    "compute_catalog",
     "create_gallery_image_version_from_build",
     "create_managed_image_from_build",
     "next_gallery_image_version",
