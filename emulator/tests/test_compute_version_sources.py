@@ -133,7 +133,19 @@ def test_security_type_of_the_source_must_be_supported(
     arm.advance(600)
     stop.result()
     compute_client.virtual_machines.generalize(resource_group, "tlvm")
-    vm_id = compute_client.virtual_machines.get(resource_group, "tlvm").id
+    tlvm = compute_client.virtual_machines.get(resource_group, "tlvm")
+    vm_id = tlvm.id
+    disk = compute_client.disks.get(resource_group, tlvm.properties.storage_profile.os_disk.name)
+    assert disk.properties.security_profile.security_type == "TrustedLaunch"
+    assert disk.properties.supported_capabilities.architecture == "x64"
+    snapshot = compute_client.snapshots.begin_create_or_update(
+        resource_group,
+        "tlsnap",
+        {"location": "eastus",
+         "properties": {"creationData": {"createOption": "Copy", "sourceResourceId": disk.id}}},
+    )  # fmt: skip
+    arm.advance(60)
+    assert snapshot.result().properties.security_profile.security_type == "TrustedLaunch"
     body = version_body(None)
     body["properties"]["storageProfile"] = {"source": {"virtualMachineId": vm_id}}
     error = error_of(

@@ -377,6 +377,7 @@ def put_vm(req: Request) -> Response:
             f"The security type '{security_type}' needs an image of Hyper-V generation V2.",
             target="securityProfile.securityType",
         )
+    facts["securityType"] = security_type
     disk_id, disk_size = attach_os_disk(
         req, resource_id, location, os_disk_request, facts, reference
     )
@@ -477,6 +478,7 @@ def attach_os_disk(
     disk = disk_body(
         sim, disk_id, location, {}, sku, facts["osType"], facts["hyperVGeneration"], size, creation
     )
+    disk["properties"].update(disk_capabilities(facts))
     disk["managedBy"] = vm_resource_id
     disk["properties"]["diskState"] = "Attached"
     disk["properties"]["provisioningState"] = "Succeeded"
@@ -756,6 +758,16 @@ def disk_body(
     }
 
 
+def disk_capabilities(facts: dict) -> dict:
+    """What a disk records of its image: architecture, and a security type other than Standard."""
+    extra: dict[str, Any] = {}
+    if facts.get("architecture"):
+        extra["supportedCapabilities"] = {"architecture": facts["architecture"]}
+    if facts.get("securityType") not in (None, "Standard"):
+        extra["securityProfile"] = {"securityType": facts["securityType"]}
+    return extra
+
+
 def creation_facts(sim: Sim, creation: dict, location: str, snapshot: bool) -> dict:
     """Size, OS type and generation a new disk or snapshot inherits from its source."""
     option = rules.require(creation.get("createOption"), "creationData.createOption")
@@ -776,6 +788,8 @@ def creation_facts(sim: Sim, creation: dict, location: str, snapshot: bool) -> d
             "sizeGB": props.get("diskSizeGB"),
             "osType": props.get("osType"),
             "hyperVGeneration": props.get("hyperVGeneration"),
+            "architecture": (props.get("supportedCapabilities") or {}).get("architecture"),
+            "securityType": (props.get("securityProfile") or {}).get("securityType"),
         }
     if option == "Import":
         rules.require(creation.get("sourceUri"), "creationData.sourceUri")
@@ -836,6 +850,9 @@ def put_disk_like(req: Request, collection: str, name_param: str, snapshot: bool
         size,
         creation,
     )
+    body["properties"].update(disk_capabilities(inherited))
+    if props.get("securityProfile"):
+        body["properties"]["securityProfile"] = props["securityProfile"]
     if snapshot:
         body["properties"].pop("diskState")
         body["properties"]["incremental"] = bool(props.get("incremental", False))
