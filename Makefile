@@ -13,12 +13,12 @@ COLLECTIONS_DIR := .tmp/collections
 COLLECTION_ENV := PYTHONPATH=$(CURDIR)/$(COLLECTIONS_DIR) ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(COLLECTIONS_DIR)
 
 .PHONY: help test venvs venv venv-oldest system-deps collection-link lint sanity \
-	units emulator-tests integration checks ansible-lint changelog-lint packaging demo clean
+	units emulator-tests integration checks ansible-lint changelog-lint packaging ecosystem demo clean
 
 help:
 	@echo "make test    every check: lint, sanity, unit, stand-in, integration, packaging"
 	@echo "make demo    run the example playbook against a fresh local stand-in"
-	@echo "stages:      lint sanity units emulator-tests integration checks packaging"
+	@echo "stages:      lint sanity units emulator-tests integration checks packaging ecosystem"
 
 test:
 	@hack/run_stages.sh
@@ -73,6 +73,11 @@ integration: venvs collection-link
 
 packaging: venv
 	hack/pytest_stage.sh packaging $(PYTHON) tests/packaging
+
+# Execution environment, AWX job templates, rendered docs, module examples, and the
+# dependencies installed beside azure-cli (tool environments cached under .tmp/ecosystem).
+ecosystem: venv collection-link
+	$(COLLECTION_ENV) hack/pytest_stage.sh ecosystem $(PYTHON) tests/ecosystem
 
 # --- demo -----------------------------------------------------------------------
 
