@@ -2,8 +2,9 @@
 the Image Builder provider calls when a build distributes.
 
 Virtual machines, disks, snapshots and the platform image catalog live in
-`compute_machines.py`, managed images in `compute_images.py`; the rules every path applies
-live in `compute_rules.py`.
+`compute_machines.py`, managed images in `compute_images.py`, the consumer views of shared
+and community galleries in `compute_shared.py`; the rules every path applies live in
+`compute_rules.py`.
 """
 
 from __future__ import annotations
