@@ -15,7 +15,7 @@ check() {
 }
 
 lint_dirs=()
-for dir in plugins tests emulator hack; do
+for dir in plugins tests emulator benchmarks hack; do
     [[ -d $dir ]] && lint_dirs+=("$dir")
 done
 

@@ -17,7 +17,7 @@ exec 9>.tmp/locks/sanity.lock
 flock 9
 rsync -a --delete \
     --exclude=/.git --exclude=/.venv --exclude='/.venv-*' --exclude=/.tmp \
-    --exclude=/.azsim --exclude=/emulator --exclude=/tests/output \
+    --exclude=/.azsim --exclude=/emulator --exclude=/benchmarks --exclude=/tests/output \
     --exclude=__pycache__ --exclude=.pytest_cache --exclude=.mypy_cache \
     --exclude=.ruff_cache --exclude='*.egg-info' --exclude='*.tar.gz' \
     --exclude=node_modules \

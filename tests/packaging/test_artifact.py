@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Paths (prefixes) that must never reach users: the stand-in, tooling, local state.
 EXCLUDED_PREFIXES = (
     "emulator/",
+    "benchmarks/",
     "tests/output/",
     "hack/",
     ".venv",
