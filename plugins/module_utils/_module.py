@@ -109,6 +109,13 @@ class AzureModule:
         self._arm: ArmClient | None = None
         self._subscription_id: str | None = None
         self._verify: bool | str | None = None
+        if wait and (self.params.get("wait_timeout") or 0) < 0:
+            # Refused before any request: a negative deadline would let the write go out and
+            # then report a time-out that never was.
+            self.fail(
+                f"Invalid wait_timeout {self.params['wait_timeout']}: expected a number of "
+                "seconds of 0 or more."
+            )
 
     # --- what the module was asked -----------------------------------------------------------
 

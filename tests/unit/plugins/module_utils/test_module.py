@@ -148,6 +148,15 @@ def test_invalid_option_fails_naming_it_before_any_request(
     assert azure.requests == []
 
 
+def test_negative_wait_timeout_is_refused_before_any_request(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    result = module_runner(resource_group_main, {"name": "rg1", "wait_timeout": -5})
+    assert result.failed
+    assert result.msg.startswith("Invalid wait_timeout -5: expected a number of seconds")
+    assert azure.requests == []
+
+
 def test_missing_sdk_names_the_pip_package(
     azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
