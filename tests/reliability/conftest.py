@@ -1,0 +1,92 @@
+"""Reliability and security suite: one stand-in per session, one resource group per file.
+
+Every test is a scenario; the session writes a markdown table of them and their outcomes to
+tests/output/reliability/scenarios.md, which `docs/reliability.md` reproduces.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import OUTPUT_DIR, Sim, azsim_session
+
+TIME_SCALE = 1200
+LOCATION = "eastus"
+outcomes_key = pytest.StashKey[dict[str, str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[outcomes_key] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        outcomes = report.config.stash[outcomes_key] if hasattr(report, "config") else None
+        if outcomes is not None:
+            outcomes[report.nodeid] = report.outcome
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+    if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
+        outcome = "failed" if call.excinfo is not None else "passed"
+        item.config.stash[outcomes_key][scenario_id(item.nodeid)] = outcome
+
+
+def scenario_id(nodeid: str) -> str:
+    """`test_faults.py::test_x[a]` -> `faults::x[a]`."""
+    path, _, name = nodeid.partition("::")
+    return f"{Path(path).stem.removeprefix('test_')}::{name.removeprefix('test_')}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    outcomes = session.config.stash.get(outcomes_key, {})
+    if not outcomes:
+        return
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    lines = ["| category | scenario | result |", "|---|---|---|"]
+    for scenario in sorted(outcomes):
+        category, _, name = scenario.partition("::")
+        lines.append(f"| {category} | `{name}` | {outcomes[scenario]} |")
+    (OUTPUT_DIR / "scenarios.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def stand_in_dir() -> Iterator[Path]:
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    session_dir = Path(tempfile.mkdtemp(prefix="session-", dir=OUTPUT_DIR))
+    azsim_session.start_fresh(session_dir / "azsim", TIME_SCALE)
+    yield session_dir / "azsim"
+    azsim_session.stop(session_dir / "azsim")
+    shutil.rmtree(session_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sim(stand_in_dir: Path) -> Sim:
+    return Sim(azsim_session.describe(stand_in_dir))
+
+
+def make_group(sim: Sim) -> str:
+    name = f"rg-rel{secrets.token_hex(4)}"
+    token = azsim_session.management_token(sim.stand_in)
+    azsim_session.create_resource_group(sim.stand_in, token, name, LOCATION)
+    return name
+
+
+@pytest.fixture(scope="module")
+def group(sim: Sim) -> str:
+    """A resource group for one test file."""
+    return make_group(sim)
+
+
+@pytest.fixture(autouse=True)
+def no_faults_left(sim: Sim) -> Iterator[None]:
+    """Each scenario starts and ends without fault rules."""
+    sim.admin.clear_faults()
+    yield
+    sim.admin.clear_faults()
