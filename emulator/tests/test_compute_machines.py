@@ -11,8 +11,11 @@ from test_compute_support import (
     COMPUTE_API,
     Arm,
     error_of,
+    gallery_body,
     generalized_vm,
+    image_body,
     managed_image,
+    version_body,
     vm_body,
 )
 
@@ -345,6 +348,17 @@ def test_managed_image_from_snapshot_and_blob(
     poller = compute_client.images.begin_create_or_update(resource_group, "fromsnap", body)
     arm.advance(600)
     image = poller.result()
+    # A gallery version made from the image lists the image's data disk.
+    compute_client.galleries.begin_create_or_update(resource_group, "dd", gallery_body()).result()
+    compute_client.gallery_images.begin_create_or_update(
+        resource_group, "dd", "linux", image_body(hyperVGeneration="V2")
+    ).result()
+    version = compute_client.gallery_image_versions.begin_create_or_update(
+        resource_group, "dd", "linux", "1.0.0", version_body(image.id)
+    )
+    arm.advance(3600)
+    disks = version.result().properties.storage_profile.data_disk_images
+    assert [(d.lun, d.size_in_gb) for d in disks] == [(0, 32)]
     assert image.properties.hyper_v_generation == "V2"
     assert image.properties.storage_profile.zone_resilient is True
     assert image.properties.storage_profile.data_disks[0].lun == 0

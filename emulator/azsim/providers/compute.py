@@ -580,6 +580,8 @@ def prepare_version(
     regions = [region["name"] for region in publishing["targetRegions"]]
     rules.check_source_fits(definition["properties"], facts, regions)
     data_disks = normalize_data_disks(sim, storage, principal_object_id, version_id)
+    if not storage.get("dataDiskImages") and facts.data_disks:
+        data_disks = [dict(disk) for disk in facts.data_disks]  # the source's own data disks
     stored: dict[str, Any] = {
         "publishingProfile": publishing,
         "storageProfile": build_storage_profile(storage, facts, data_disks),

@@ -6,6 +6,7 @@ data back, or an ``ArmError`` carrying the code Azure answers with.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -639,6 +640,8 @@ class SourceFacts:
     architecture: str = "x64"
     security_type: str = "Standard"
     size_gb: int = 30
+    # Data disks the source carries, as a version lists them: lun, sizeInGB, hostCaching.
+    data_disks: list[dict] = dataclasses.field(default_factory=list)
 
 
 def check_source_fits(definition: dict, facts: SourceFacts, target_regions: list[str]) -> None:

@@ -145,7 +145,20 @@ def _managed_image_facts(sim: Sim, body: dict) -> SourceFacts:
         architecture="x64",
         security_type="Standard",
         size_gb=os_disk.get("diskSizeGB") or 30,
+        data_disks=data_disk_images((props.get("storageProfile") or {}).get("dataDisks")),
     )
+
+
+def data_disk_images(disks: list[dict] | None) -> list[dict]:
+    """A source's data disks as a gallery image version lists them."""
+    return [
+        {
+            "lun": disk.get("lun", index),
+            "hostCaching": disk.get("caching") or "None",
+            "sizeInGB": disk.get("diskSizeGB") or 32,
+        }
+        for index, disk in enumerate(disks or [])
+    ]
 
 
 def _virtual_machine_facts(sim: Sim, body: dict) -> SourceFacts:
@@ -161,6 +174,7 @@ def _virtual_machine_facts(sim: Sim, body: dict) -> SourceFacts:
         architecture=body.get("__architecture", "x64"),
         security_type=security,
         size_gb=os_disk.get("diskSizeGB") or 30,
+        data_disks=data_disk_images((props.get("storageProfile") or {}).get("dataDisks")),
     )
 
 
