@@ -135,7 +135,7 @@ def module_args(module_file: Path, group: str, keep: int) -> dict[str, Any] | st
     """The prune module's arguments, or why they cannot be formed from its documented options."""
     options = documented_options(module_file)
     image = _pick(options, "gallery_image_name", "image_name", "image", "definition")
-    count = _pick(options, "keep", "keep_latest", "keep_count", "keep_versions")
+    count = _pick(options, "keep_newest", "keep", "keep_latest", "keep_count")
     if "gallery_name" not in options or image is None or count is None:
         return f"cannot map its options ({', '.join(sorted(options))}) to gallery, image, keep"
     return {"gallery_name": GALLERY, image: IMAGE, "resource_group": group, count: keep}
