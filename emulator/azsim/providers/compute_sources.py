@@ -191,6 +191,9 @@ def _gallery_version_facts(sim: Sim, body: dict) -> SourceFacts:
         architecture=props.get("architecture", "x64"),
         security_type="Standard" if security.endswith("Supported") else security,
         size_gb=body.get("__sizeGB", 30),
+        data_disks=list(
+            ((body.get("properties") or {}).get("storageProfile") or {}).get("dataDiskImages") or []
+        ),
     )
 
 
