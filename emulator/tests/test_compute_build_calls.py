@@ -209,3 +209,32 @@ def test_build_version_does_not_depend_on_its_template(sim: Sim, definition_id: 
     publish(sim, version_id, [{"name": "eastus"}], description=template)
     advance(sim, 3600)
     assert (sim.store.get(version_id) or {})["properties"]["provisioningState"] == "Succeeded"
+
+
+def test_version_copied_from_a_version_keeps_its_data_disks(sim: Sim, definition_id: str) -> None:
+    source_id = seed(
+        sim,
+        f"{definition_id}/versions/1.0.0",
+        {
+            "location": "eastus",
+            "properties": {
+                "publishingProfile": {"targetRegions": [{"name": "eastus"}]},
+                "storageProfile": {
+                    "dataDiskImages": [{"lun": 2, "hostCaching": "ReadOnly", "sizeInGB": 64}]
+                },
+            },
+        },
+    )
+    copy = compute.create_gallery_image_version_from_build(
+        sim,
+        f"{definition_id}/versions/2.0.0",
+        location="eastus",
+        target_regions=[],
+        exclude_from_latest=False,
+        replication_mode=None,
+        storage_account_type=None,
+        tags={},
+        source={"id": source_id},
+    )
+    disks = copy["properties"]["storageProfile"]["dataDiskImages"]
+    assert disks == [{"lun": 2, "hostCaching": "ReadOnly", "sizeInGB": 64}]
