@@ -395,7 +395,8 @@ options:
     default: false
 notes:
   - Replacing a template deletes it first and always waits for the deletion; O(wait=false) only
-    leaves the creation running. A replaced template has no build history.
+    leaves the creation running. A replaced template has no build history and no triggers;
+    recreate them with M(goldenimage.azure.image_template_trigger) after it.
   - Region names, resource ids and lists without order (distribution targets, regions) are
     compared the way Azure treats them; defaults Azure fills in do not count as differences.
 extends_documentation_fragment:
@@ -407,6 +408,7 @@ extends_documentation_fragment:
 seealso:
   - module: goldenimage.azure.image_template_info
   - module: goldenimage.azure.image_build
+  - module: goldenimage.azure.image_template_trigger
   - module: goldenimage.azure.gallery_image
   - name: Azure VM Image Builder template reference
     description: Every field of an image template.
