@@ -531,7 +531,7 @@ def run_version_info(module: AzureModule) -> NoReturn:
             found = service.get(name)
             versions = [found] if found else []
         else:
-            every = sort_versions(service.list_all())
+            every = sort_versions(service.list_all(missing_ok=True))
             versions = every
             if name == "latest":
                 latest = resolve_latest(every, region)

@@ -98,13 +98,17 @@ class VersionService:
         )
         return None if found is None else as_dict(found)
 
-    def list_all(self) -> list[dict[str, Any]]:
-        """Every version of the definition (without replication status)."""
+    def list_all(self, *, missing_ok: bool = False) -> list[dict[str, Any]]:
+        """Every version of the definition (without replication status).
+
+        With ``missing_ok`` an absent definition (or gallery) holds no versions.
+        """
         return self._collect(
             lambda: self._versions.list_by_gallery_image(
                 self.resource_group, self.gallery, self.image
             ),
             f"versions of {image_label(self.resource_group, self.gallery, self.image)}",
+            missing_ok=missing_ok,
         )
 
     def list_soft_deleted(self) -> list[str]:

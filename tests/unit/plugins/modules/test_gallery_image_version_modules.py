@@ -109,6 +109,8 @@ class FakeVersions:
 
     def list_by_gallery_image(self, rg: str, gallery: str, image: str) -> list[dict[str, Any]]:
         self.azure.calls.append(("versions", "list", image))
+        if image != "linux":
+            raise not_found(image)
         return [self._view(body, None) for body in self.azure.versions.values()]
 
     def begin_create_or_update(
@@ -356,6 +358,17 @@ def test_info_sorts_semantically_and_resolves_latest(
         gallery_image_version_info.main, version_args(name="latest", region="East US")
     )
     assert [v["name"] for v in latest["gallery_image_version"]] == ["1.9.0"]
+
+
+def test_info_of_a_missing_definition_is_an_empty_list(
+    azure: FakeAzure, module_runner: Runner
+) -> None:
+    result = module_runner(
+        gallery_image_version_info.main, version_args(name=None, gallery_image_name="nope")
+    )
+    assert not result.failed
+    assert result["gallery_image_version"] == []
+    assert result["latest"] is None
 
 
 # --- gallery_image_version_prune -------------------------------------------------------------
