@@ -24,6 +24,8 @@ COLLECTION_LINK = COLLECTIONS_DIR / "ansible_collections" / "goldenimage" / "azu
 DEFAULT_VENVS = (".venv", ".venv-2.16")
 # ansible-test's own aliases for "do not run this target".
 SKIP_ALIASES = frozenset({"disabled", "unsupported"})
+# ansible-test's alias for helper targets that other targets use and that are not tests.
+HELPER_ALIAS = "hidden"
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,12 @@ def read_aliases(target_dir: Path) -> frozenset[str]:
 
 
 def discover_targets(targets_dir: Path) -> list[Target]:
-    return [
+    targets = [
         Target(name=target_dir.name, aliases=read_aliases(target_dir))
         for target_dir in sorted(targets_dir.iterdir())
         if (target_dir / "tasks" / "main.yml").exists()
     ]
+    return [target for target in targets if HELPER_ALIAS not in target.aliases]
 
 
 def ansible_core_version(python: Path) -> str:
