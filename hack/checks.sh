@@ -18,6 +18,7 @@ check "collection version" "$venv_dir/bin/python" hack/check_version.py
 check "sanity ignores" hack/check_no_sanity_ignores.sh
 check "changelog fragments" "$venv_dir/bin/antsibull-changelog" lint
 check ansible-lint hack/ansible_lint.sh "$venv_dir"
+check "collection docs" hack/docs_lint.sh "$venv_dir"
 
 if [[ ${#failed[@]} -gt 0 ]]; then
     echo "checks failed: ${failed[*]}" >&2
