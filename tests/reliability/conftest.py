@@ -17,25 +17,16 @@ from harness import OUTPUT_DIR, Sim, azsim_session
 
 TIME_SCALE = 1200
 LOCATION = "eastus"
-outcomes_key = pytest.StashKey[dict[str, str]]()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.stash[outcomes_key] = {}
+# Filled on the controller (workers' reports reach it under pytest-xdist).
+OUTCOMES: dict[str, str] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        outcomes = report.config.stash[outcomes_key] if hasattr(report, "config") else None
-        if outcomes is not None:
-            outcomes[report.nodeid] = report.outcome
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-    if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
-        outcome = "failed" if call.excinfo is not None else "passed"
-        item.config.stash[outcomes_key][scenario_id(item.nodeid)] = outcome
+        outcome = report.outcome
+        if hasattr(report, "wasxfail"):
+            outcome = "known gap (strict xfail)"
+        OUTCOMES[scenario_id(report.nodeid)] = outcome
 
 
 def scenario_id(nodeid: str) -> str:
@@ -45,8 +36,8 @@ def scenario_id(nodeid: str) -> str:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    outcomes = session.config.stash.get(outcomes_key, {})
-    if not outcomes:
+    outcomes = OUTCOMES
+    if not outcomes or hasattr(session.config, "workerinput"):
         return
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     lines = ["| category | scenario | result |", "|---|---|---|"]
