@@ -77,7 +77,7 @@ packaging: venv
 # Execution environment, AWX job templates, rendered docs, module examples, and the
 # dependencies installed beside azure-cli (tool environments cached under .tmp/ecosystem).
 ecosystem: venv collection-link
-	$(COLLECTION_ENV) hack/pytest_stage.sh ecosystem $(PYTHON) tests/ecosystem
+	$(COLLECTION_ENV) hack/pytest_stage.sh ecosystem $(PYTHON) tests/ecosystem -n 2 --dist loadfile
 
 # --- demo -----------------------------------------------------------------------
 
