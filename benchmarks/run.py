@@ -30,6 +30,7 @@ COLLECTIONS = ROOT / ".tmp" / "collections"
 INITIAL_SCALE = 600.0  # so a create's few simulated seconds cost a short real wait
 WAIT_SCALE = 60.0  # one real second per simulated minute while a build runs
 PRUNE_VERSIONS, PRUNE_KEEP, SERIAL_SAMPLE = 500, 5, 10
+PRUNE_MODULE = "gallery_image_version_prune"
 
 
 def parse_args() -> argparse.Namespace:
@@ -88,6 +89,8 @@ class Bench:
     def module_tasks(self) -> tuple[scenarios.Context, list[scenarios.Scenario]]:
         ctx = tasks.seed_context(self.sim, "rg-bench")
         chosen, skipped = scenarios.plan(ROOT / "plugins" / "modules", ctx)
+        if PRUNE_MODULE in skipped:
+            skipped[PRUNE_MODULE] = "measured in the pruning section"
         if self.args.quick:
             quick = [s for s in chosen if s.module in ("gallery", "gallery_info")]
             skipped.update({s.module: "not in --quick" for s in chosen if s not in quick})
@@ -155,7 +158,7 @@ class Bench:
             )
         }
         self.results["prune"] = result
-        module = "gallery_image_version_prune"
+        module = PRUNE_MODULE
         if module not in present:
             return f"{module} is not in plugins/modules yet (serial baseline measured)"
         args = prune.module_args(
