@@ -86,3 +86,13 @@ demo: venv collection-link
 
 clean:
 	rm -rf .tmp tests/output .azsim
+
+# --- benchmark (not part of `make test`; see docs/performance.md) ------------------
+
+.PHONY: bench bench-peer
+
+bench: venv collection-link
+	$(PYTHON) benchmarks/run.py
+
+bench-peer:
+	benchmarks/peer_venv.sh .venv-azcollection
