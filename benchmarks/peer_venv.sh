@@ -17,13 +17,9 @@ python3 -m venv "$venv_dir"
 "$venv_dir/bin/python" -m pip install --quiet --upgrade pip
 "$venv_dir/bin/python" -m pip install --quiet ansible
 
-collection_dir=$("$venv_dir/bin/python" - <<'PY'
-import pathlib
-import ansible_collections.azure.azcollection as c
-print(pathlib.Path(c.__file__ if c.__file__ else list(c.__path__)[0]).resolve().parent
-      if c.__file__ else pathlib.Path(list(c.__path__)[0]).resolve())
-PY
-)
+# The collection is a namespace package: its first path entry is its directory.
+collection_dir=$("$venv_dir/bin/python" -c \
+    'import ansible_collections.azure.azcollection as c; print(list(c.__path__)[0])')
 requirements=""
 for name in requirements.txt requirements-azure.txt; do
     if [[ -f "$collection_dir/$name" ]]; then
@@ -37,9 +33,7 @@ if [[ -z "$requirements" ]]; then
 fi
 "$venv_dir/bin/python" -m pip install --quiet -r "$requirements"
 
-version=$("$venv_dir/bin/python" -c 'import json, pathlib, sys
-import ansible_collections.azure.azcollection as c
-root = pathlib.Path(list(c.__path__)[0])
-print(json.loads((root / "MANIFEST.json").read_text())["collection_info"]["version"])')
+version=$("$venv_dir/bin/python" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["collection_info"]["version"])' "$collection_dir/MANIFEST.json")
 echo "azure.azcollection $version" >"$stamp"
 echo "peer environment ready: $venv_dir (azure.azcollection $version)"
