@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from azsim.core import ArmError, Request, Sim, event, ids
+from azsim.core import ArmError, Request, Sim, event, ids, on_delete
 from azsim.core import lro as lro_module
 from azsim.core.authz import permits
 from azsim.core.faults import Faults
@@ -192,6 +192,56 @@ def test_post_operation_serves_its_result_at_the_location(sim: Sim) -> None:
     sim.run_due_events()
     finished = lro_module.get_operation_result(poll)
     assert finished.status == 200 and finished.body == {"value": 7}
+
+
+def test_finish_operation_settles_early_once(sim: Sim) -> None:
+    with sim.transaction():
+        response = sim.lro(_request(sim, "POST"), resource_id=GALLERY, status=202,
+                           duration=3600, on_done=_result, on_done_args={"value": 3},
+                           final="location", location="eastus")
+    operation_id = response.operation_id
+    assert operation_id and operation_id in response.headers["Azure-AsyncOperation"]  # type: ignore[index]
+    with sim.transaction():
+        sim.finish_operation(operation_id)
+        sim.finish_operation(operation_id, ArmError(409, "Late", "ignored: already settled"))
+    done = lro_module.load(sim, operation_id)
+    assert done is not None and done["status"] == "Succeeded" and done["__result"] == {"value": 3}
+    assert "endTime" in done
+
+
+def test_finish_operation_with_an_error_skips_the_handler(sim: Sim) -> None:
+    with sim.transaction():
+        response = sim.lro(_request(sim), resource_id=GALLERY, duration=3600,
+                           on_done="test.fail_operation", on_done_args={"reason": "x"},
+                           location="eastus")
+        sim.finish_operation(response.operation_id or "", ArmError(400, "Stopped", "halted"))
+    done = lro_module.load(sim, response.operation_id or "")
+    assert done is not None and done["status"] == "Failed"
+    assert done["error"] == {"code": "Stopped", "message": "halted"}
+    assert sim.store.get(GALLERY) is None  # the handler did not run
+    with sim.transaction():
+        sim.clock.advance(3601)
+    sim.run_due_events()
+    assert lro_module.load(sim, response.operation_id or "") == done
+
+
+@on_delete("Test.Hooks/widgets")
+def _remove_widget_companion(sim: Sim, widget: dict[str, Any]) -> None:
+    sim.store.delete_under(widget["companion"])
+
+
+def test_cascading_delete_runs_the_hooks_of_what_goes(sim: Sim) -> None:
+    group = f"{SUB}/resourceGroups/rg"
+    widget = f"{group}/providers/Test.Hooks/widgets/w1"
+    companion = f"{SUB}/resourceGroups/companion"
+    kept = f"{SUB}/resourceGroups/kept"
+    with sim.transaction():
+        for resource_id in (group, companion, f"{companion}/child", kept):
+            sim.store.put(resource_id, {"id": resource_id})
+        sim.store.put(widget, {"id": widget, "companion": companion})
+        deleted = sim.delete_cascading(group)
+    assert sorted(deleted) == sorted([group, widget])
+    assert sim.store.ids() == [kept]
 
 
 def test_page_builds_next_links_from_base_url(sim: Sim) -> None:

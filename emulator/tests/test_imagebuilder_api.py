@@ -886,6 +886,21 @@ def test_delete_removes_the_staging_group_it_created(
     assert ib.call("GET", staging, api_version="2021-04-01")[0] == 404
 
 
+def test_deleting_the_group_removes_its_templates_staging_groups(
+    imagebuilder_client: Any, resource_client: Any, resource_group: str, builder: Identity, ib: Ib
+) -> None:
+    group = resource_group + "-templates"
+    resource_client.resource_groups.create_or_update(group, {"location": "eastus"})
+    created = create(imagebuilder_client, group, "held", template_body(builder))
+    staging = created.exact_staging_resource_group
+    assert ib.call("GET", staging, api_version="2021-04-01")[0] == 200
+    resource_client.resource_groups.begin_delete(group).result()
+    assert ib.call("GET", staging, api_version="2021-04-01")[0] == 404
+    assert not any(i.lower().startswith(staging.lower()) for i in ib.admin.state())
+    # the identity in the other group is untouched
+    assert ib.call("GET", builder.id, api_version="2023-01-31")[0] == 200
+
+
 @pytest.fixture
 def staging_name(resource_client: Any, resource_group: str) -> Iterator[str]:
     """The name of a group the test may use as a staging group; removed afterwards."""

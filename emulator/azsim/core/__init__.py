@@ -5,7 +5,7 @@ from azsim.core import lro as _lro  # noqa: F401  (registers the operation-statu
 from azsim.core.clock import iso
 from azsim.core.errors import ArmError, not_found, resource_group_not_found
 from azsim.core.http import Principal, Request, Response
-from azsim.core.routing import event, route
+from azsim.core.routing import event, on_delete, route
 from azsim.core.sim import Sim
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "event",
     "iso",
     "not_found",
+    "on_delete",
     "resource_group_not_found",
     "route",
 ]

@@ -46,6 +46,8 @@ class Response:
     status: int
     body: Any = None
     headers: dict[str, str] | None = None
+    # set by `sim.lro`: the id `sim.finish_operation` settles the operation by
+    operation_id: str | None = None
 
     @classmethod
     def ok(cls, body: Any) -> Response:

@@ -87,7 +87,7 @@ def start(
     }
     if req.method in ("DELETE", "POST") or final == "location":
         headers["Location"] = f"{base}/operationResults/{operation_id}{query}"
-    return Response(status, body, headers)
+    return Response(status, body, headers, operation_id=operation_id)
 
 
 def _region_of(body: Any) -> str | None:
@@ -122,6 +122,20 @@ def operation_done(sim: Sim, *, operation_id: str) -> None:
         sim.conn.execute("RELEASE on_done")
         operation["status"] = "Succeeded"
         operation["__result"] = result if isinstance(result, (dict, list)) else None
+    operation["endTime"] = iso(sim.now())
+    _save(sim, operation)
+
+
+def finish(sim: Sim, operation_id: str, error: ArmError | None = None) -> None:
+    """Settle an operation before its planned end: with `error` it fails with that error and
+    its `on_done` handler is skipped; otherwise it ends as at its planned end."""
+    if error is None:
+        operation_done(sim, operation_id=operation_id)
+        return
+    operation = load(sim, operation_id)
+    if operation is None or operation["status"] != "InProgress":
+        return
+    _fail(operation, error)
     operation["endTime"] = iso(sim.now())
     _save(sim, operation)
 

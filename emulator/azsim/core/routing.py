@@ -113,6 +113,22 @@ def event(name: str) -> Callable[[EventHandler], EventHandler]:
     return register
 
 
+DeleteHook = Callable[[Any, dict[str, Any]], None]
+DELETE_HOOKS: dict[str, list[DeleteHook]] = {}
+
+
+def on_delete(resource_type: str) -> Callable[[DeleteHook], DeleteHook]:
+    """Register `hook(sim, resource)`, called before a resource of `resource_type` is removed
+    by the deletion of a scope above it (a resource group), to remove what Azure removes with
+    it outside that scope."""
+
+    def register(hook: DeleteHook) -> DeleteHook:
+        DELETE_HOOKS.setdefault(resource_type.lower(), []).append(hook)
+        return hook
+
+    return register
+
+
 def event_name(handler_or_name: str | EventHandler) -> str:
     if isinstance(handler_or_name, str):
         return handler_or_name

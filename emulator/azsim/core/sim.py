@@ -15,10 +15,12 @@ from azsim.core import lro as lro_module
 from azsim.core import paging
 from azsim.core.authz import OWNER_ROLE_ID, ROLE_ASSIGNMENT_TYPE, Authz
 from azsim.core.clock import Clock
+from azsim.core.errors import ArmError
 from azsim.core.http import Request, Response
+from azsim.core.ids import is_under, parse
 from azsim.core.locations import LOCATIONS, REGIONS, normalize_location
 from azsim.core.principals import Principals
-from azsim.core.routing import EVENTS, EventHandler, event_name
+from azsim.core.routing import DELETE_HOOKS, EVENTS, EventHandler, event_name
 from azsim.core.store import Settings, Store
 
 log = logging.getLogger("azsim")
@@ -152,6 +154,20 @@ class Sim:
             with self.transaction():
                 self.conn.execute("DELETE FROM events WHERE seq = ?", (seq,))
 
+    # -- cascading deletion ------------------------------------------------------------------
+    def delete_cascading(self, scope: str) -> list[str]:
+        """Delete `scope` and everything below it, first running the `@on_delete` hooks of the
+        resources that go, so what Azure removes with them elsewhere goes too."""
+        for resource_id in self.store.ids():
+            if not is_under(resource_id, scope):
+                continue
+            hooks = DELETE_HOOKS.get(parse(resource_id).type.lower(), [])
+            resource = self.store.get(resource_id)
+            for hook in hooks:
+                if resource is not None:
+                    hook(self, resource)
+        return self.store.delete_under(scope)
+
     # -- long-running operations and paging ------------------------------------------------
     def lro(
         self,
@@ -178,6 +194,13 @@ class Sim:
             final=final,
             location=location,
         )
+
+    def finish_operation(self, operation_id: str, error: ArmError | None = None) -> None:
+        """Settle a long-running operation now instead of at its planned end (the
+        `operation_id` of the `Response` `lro` returned). Without `error` its `on_done` handler
+        runs as it would have; with one, the operation fails with that error. An operation
+        already settled is left as it is."""
+        lro_module.finish(self, operation_id, error)
 
     def page(self, req: Request, items: list[Any]) -> Response:
         return paging.page(req, items)

@@ -14,7 +14,18 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from azsim.core import ArmError, Request, Response, Sim, event, ids, iso, not_found, route
+from azsim.core import (
+    ArmError,
+    Request,
+    Response,
+    Sim,
+    event,
+    ids,
+    iso,
+    not_found,
+    on_delete,
+    route,
+)
 from azsim.providers import builds
 from azsim.providers import imagebuilder_rules as rules
 
@@ -484,13 +495,20 @@ def template_deleted(sim: Sim, *, template_id: str) -> None:
     template = sim.store.get(template_id)
     if template is None:
         return
+    remove_staging(sim, template)
+    sim.store.delete_under(template_id)
+
+
+@on_delete(rules.RESOURCE_TYPE)
+def remove_staging(sim: Sim, template: dict[str, Any]) -> None:
+    """Image Builder's staging group (or, in a group the user gave, its storage account) goes
+    with the template, also when the template goes with its resource group."""
     staging = template.get("__staging") or {}
     staging_id = template["properties"].get("exactStagingResourceGroup")
     if staging_id and staging.get("createdGroup"):
         sim.store.delete_under(staging_id)
     elif staging.get("accountId"):
         sim.store.delete_under(staging["accountId"])
-    sim.store.delete_under(template_id)
 
 
 # ---------------------------------------------------------------------------
@@ -522,13 +540,8 @@ def run_template(req: Request) -> Response:
         final=None,
         location=template["location"],
     )
-    start_build(sim, template_id, operation_id=operation_id_of(response), run=run)
+    start_build(sim, template_id, operation_id=response.operation_id, run=run)
     return response
-
-
-def operation_id_of(response: Response) -> str | None:
-    url = (response.headers or {}).get("Azure-AsyncOperation", "")
-    return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1] or None
 
 
 def start_build(
@@ -623,7 +636,7 @@ def end_build(sim: Sim, template: dict[str, Any], state: str, message: str) -> N
     note_trigger_outcome(sim, template, state)
     operation_id = run.get("operationId")
     if operation_id:
-        finish_operation(sim, operation_id)
+        sim.finish_operation(operation_id)
 
 
 def end_time(sim: Sim, run: dict[str, Any], state: str) -> datetime:
@@ -633,13 +646,6 @@ def end_time(sim: Sim, run: dict[str, Any], state: str) -> datetime:
     else:
         moment = builds.phase_end_time(datetime.fromtimestamp(run["startTime"], UTC), run)
     return min(moment, sim.now())
-
-
-def finish_operation(sim: Sim, operation_id: str) -> None:
-    """Settle a waiting long-running operation now rather than at its planned end."""
-    from azsim.core import lro
-
-    lro.operation_done(sim, operation_id=operation_id)
 
 
 @event("imagebuilder.run_operation_done")

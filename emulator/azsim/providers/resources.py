@@ -256,7 +256,7 @@ def delete_group(req: Request) -> Response:
 @event("resources.group_deleted")
 def group_deleted(sim: Sim, *, group_id: str) -> None:
     """Everything under the group goes, and the identities it held stop working."""
-    for deleted in sim.store.delete_under(group_id):
+    for deleted in sim.delete_cascading(group_id):
         if ids.parse(deleted).type.lower() == "microsoft.managedidentity/userassignedidentities":
             for record in sim.principals.all():
                 if (record.resource_id or "").lower() == deleted.lower():
