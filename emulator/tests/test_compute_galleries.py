@@ -153,6 +153,13 @@ def test_share_action_and_sharing_profile_views(compute_client: Any, resource_gr
         resource_group, "shared", expand="SharingProfile/Groups"
     )
     assert expanded.properties.sharing_profile.groups[0].ids == ["sub-b"]
+    # Still shared with sub-b: a PUT cannot make it Private; only the Reset action can.
+    error = error_of(
+        lambda: compute_client.galleries.begin_create_or_update(
+            resource_group, "shared", gallery_body(sharingProfile={"permissions": "Private"})
+        )
+    )
+    assert (error.status_code, error.error.code) == (409, "OperationNotAllowed")
     compute_client.gallery_sharing_profile.begin_update(
         resource_group, "shared", {"operationType": "Reset"}
     ).result()
@@ -193,6 +200,20 @@ def test_community_gallery(compute_client: Any, resource_group: str) -> None:
     community = gallery.properties.sharing_profile.community_gallery_info
     assert community.community_gallery_enabled is True
     assert community.public_names[0].startswith("contoso-")
+    # Writing the gallery again keeps its public names, as Azure does.
+    again = compute_client.galleries.begin_create_or_update(
+        resource_group,
+        "community",
+        gallery_body(
+            description="again",
+            sharingProfile={"permissions": "Community", "communityGalleryInfo": info},
+        ),
+    ).result()
+    kept = again.properties.sharing_profile.community_gallery_info
+    assert kept.public_names == community.public_names
+    assert compute_client.galleries.get(
+        resource_group, "community"
+    ).properties.sharing_profile.community_gallery_info.public_names == community.public_names
     error = error_of(
         lambda: compute_client.galleries.begin_create_or_update(
             resource_group, "community2", gallery_body(sharingProfile={"permissions": "Community"})

@@ -101,6 +101,27 @@ def test_definition_security_type_needs_generation_2() -> None:
     assert definition(features=[{"name": "SecurityType", "value": "TrustedLaunch"}])
 
 
+def test_definition_security_type_compares_case_insensitively() -> None:
+    for spelling in ("ConfidentialVMSupported", "confidentialvmsupported", "TRUSTEDLAUNCH"):
+        props = definition(features=[{"name": "securitytype", "value": spelling}])
+        assert rules.definition_security_type(props) in rules.DEFINITION_ACCEPTS_SECURITY
+    props = definition(features=[{"name": "SecurityType", "value": "ConfidentialVMSupported"}])
+    assert rules.definition_security_type(props) == "ConfidentialVmSupported"
+    with pytest.raises(ArmError) as caught:
+        definition(features=[{"name": "SecurityType", "value": "Confidential"}])
+    assert caught.value.code == "InvalidParameter"
+
+
+def test_a_shared_gallery_cannot_be_put_private() -> None:
+    shared = {"permissions": "Groups", "groups": [{"type": "Subscriptions", "ids": ["a"]}]}
+    with pytest.raises(ArmError) as caught:
+        rules.merge_sharing_profile(shared, {"permissions": "Private"})
+    assert (caught.value.status, caught.value.code) == (409, "OperationNotAllowed")
+    unshared = {"permissions": "Groups", "groups": []}
+    made_private = rules.merge_sharing_profile(unshared, {"permissions": "Private"})
+    assert made_private is not None and made_private["permissions"] == "Private"
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -224,6 +224,17 @@ def merge_sharing_profile(current: dict | None, requested: dict | None) -> dict 
         return current
     merged = normalize_sharing_profile(requested)
     current = current or {}
+    shared_with = [group for group in current.get("groups") or [] if group.get("ids")]
+    if merged["permissions"] == "Private" and shared_with:
+        # Azure will not turn a gallery shared with subscriptions or tenants Private behind
+        # their backs: the share action's Reset must unshare it first.
+        raise rule_error(
+            409,
+            "OperationNotAllowed",
+            "The gallery is shared with subscriptions or tenants; reset its sharing profile "
+            "(operationType 'Reset') before setting its sharing profile permission to 'Private'.",
+            "sharingProfile.permissions",
+        )
     merged["groups"] = list(current.get("groups") or [])
     before = current.get("communityGalleryInfo") or {}
     if merged["permissions"] == "Community" and before.get("communityGalleryEnabled"):
@@ -380,7 +391,11 @@ def feature_map(features: list[dict] | None) -> dict[str, str]:
 
 
 def definition_security_type(properties: dict) -> str:
-    return feature_map(properties.get("features")).get("securitytype", "Standard")
+    """The definition's SecurityType feature in its canonical spelling: Azure compares the
+    value case-insensitively (`ConfidentialVMSupported` is `ConfidentialVmSupported`)."""
+    value = feature_map(properties.get("features")).get("securitytype", "Standard")
+    canonical = {name.lower(): name for name in DEFINITION_ACCEPTS_SECURITY}
+    return canonical.get(value.lower(), value)
 
 
 def normalize_definition(properties: dict | None) -> dict:
