@@ -137,6 +137,26 @@ def arm_settings(azsim: dict[str, Any]) -> dict[str, Any]:
 
 ClientFactory = Callable[..., Any]
 
+# The stand-in's Retry-After is at least one real second, as Azure's is; at the test time
+# scale an operation ends within milliseconds, so SDK pollers that obeyed it would spend most
+# of the suite asleep. Test clients drop it from successful responses and poll every
+# POLL_SECONDS instead; error responses (429, 503) keep it for the retry policy. Tests of the
+# header itself read it with `arm_request`.
+POLL_SECONDS = 0.02
+
+
+def drop_retry_after(pipeline_response: Any) -> None:
+    response = pipeline_response.http_response
+    if response.status_code < 400:
+        response.headers.pop("Retry-After", None)
+
+
+# Keyword arguments for an SDK management client that polls as described above.
+FAST_POLLING: dict[str, Any] = {
+    "polling_interval": POLL_SECONDS,
+    "raw_response_hook": drop_retry_after,
+}
+
 
 @pytest.fixture(scope="session")
 def make_client(azsim: dict[str, Any], credential: Any, arm_settings: dict[str, Any]) -> (
@@ -152,7 +172,7 @@ def make_client(azsim: dict[str, Any], credential: Any, arm_settings: dict[str, 
             base_url=arm_settings["base_url"],
             credential_scopes=arm_settings["credential_scopes"],
             connection_verify=azsim["ca_file"],
-            **kwargs,
+            **{**FAST_POLLING, **kwargs},
         )
 
     return make

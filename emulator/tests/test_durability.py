@@ -17,10 +17,11 @@ import pytest
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.storage import StorageManagementClient
+from conftest import FAST_POLLING
 
 from azsim.client import AdminClient
 
-SCALE = 20  # the 60 simulated seconds of a group delete take 3 real seconds
+SCALE = 60  # the 60 simulated seconds of a group delete take one real second
 EXTRA_SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
 BLOB = "https://127.0.0.1:10000/{account}"
 
@@ -45,7 +46,7 @@ def _client(info: dict[str, Any], kind: type = ResourceManagementClient,
     )
     return kind(credential, subscription_id or info["subscription_id"], base_url=info["url"],
                 credential_scopes=["https://management.core.windows.net/.default"],
-                connection_verify=info["ca_file"])
+                connection_verify=info["ca_file"], **FAST_POLLING)
 
 
 def _raw(info: dict[str, Any], method: str, path: str) -> tuple[int, dict[str, str], Any]:

@@ -1068,7 +1068,10 @@ def test_trigger_disabled_after_repeated_failed_builds(
         imagebuilder_client.virtual_machine_image_templates.begin_run(
             resource_group, "seeder"
         ).result()
-        ib.advance(3600)
+        # Five-minute steps, so the trigger's poll starts the build and the build then runs
+        # to its failure; one jump would start it at the jump's end.
+        for _ in range(12):
+            ib.advance(300)
     trigger = imagebuilder_client.triggers.get(resource_group, "flaky", "source")
     assert trigger.properties.status.code == "Disabled"
     assert "3 consecutive failed builds" in trigger.properties.status.message

@@ -15,12 +15,12 @@ import pytest
 from azure.identity import ClientSecretCredential
 from azure.mgmt.imagebuilder import ImageBuilderClient
 from azure.mgmt.resource.resources import ResourceManagementClient
-from conftest import start_stand_in, stop_stand_in
+from conftest import FAST_POLLING, start_stand_in, stop_stand_in
 from test_imagebuilder_support import CONTRIBUTOR, IB_API, IDENTITY_API, Identity, template_body
 
 from azsim.client import AdminClient
 
-SCALE = 10
+SCALE = 3600
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,7 @@ def client(info: dict[str, Any], kind: type) -> Any:
         base_url=info["url"],
         credential_scopes=["https://management.core.windows.net/.default"],
         connection_verify=info["ca_file"],
+        **FAST_POLLING,
     )
 
 
