@@ -39,11 +39,19 @@ def add_fault(req: Request) -> Response:
 
 @route("GET", "/_sim/faults", admin=True)
 def list_faults(req: Request) -> Response:
-    return Response.ok([
-        {"id": r.id, "method": r.method, "path": r.path.pattern, "status": r.status,
-         "count": r.count, "probability": r.probability}
-        for r in req.sim.faults.rules
-    ])
+    return Response.ok(
+        [
+            {
+                "id": r.id,
+                "method": r.method,
+                "path": r.path.pattern,
+                "status": r.status,
+                "count": r.count,
+                "probability": r.probability,
+            }
+            for r in req.sim.faults.rules
+        ]
+    )
 
 
 @route("DELETE", "/_sim/faults", admin=True)
@@ -62,11 +70,17 @@ def seed(req: Request) -> Response:
             raise ArmError(400, "InvalidSeed", f"not a resource id: {resource_id!r}")
         parsed = ids.parse(resource_id)
         if parsed.type == "Microsoft.Resources/subscriptions":
-            req.sim.ensure_subscription(parsed.name, (item.get("body") or {}).get(
-                "displayName", f"Subscription {parsed.name[:8]}"))
+            req.sim.ensure_subscription(
+                parsed.name,
+                (item.get("body") or {}).get("displayName", f"Subscription {parsed.name[:8]}"),
+            )
         else:
-            body = {"id": resource_id, "name": parsed.name, "type": parsed.type,
-                    **(item.get("body") or {})}
+            body = {
+                "id": resource_id,
+                "name": parsed.name,
+                "type": parsed.type,
+                **(item.get("body") or {}),
+            }
             req.sim.store.put(resource_id, body)
         created.append(resource_id)
     return Response.created({"created": created})
@@ -106,9 +120,13 @@ def state(req: Request) -> Response:
 
 
 def _public(record: PrincipalRecord) -> dict[str, Any]:
-    return {"client_id": record.client_id, "object_id": record.object_id,
-            "tenant_id": record.tenant_id, "display_name": record.display_name,
-            "kind": record.kind}
+    return {
+        "client_id": record.client_id,
+        "object_id": record.object_id,
+        "tenant_id": record.tenant_id,
+        "display_name": record.display_name,
+        "kind": record.kind,
+    }
 
 
 @route("GET", "/_sim/principals", admin=True)

@@ -47,21 +47,32 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("start", "serve"):
         command = commands.add_parser(name)
         command.add_argument("--dir", required=True, help="state directory")
-        command.add_argument("--time-scale", type=float,
-                             help="simulated seconds per real second (default 60, kept)")
+        command.add_argument(
+            "--time-scale", type=float, help="simulated seconds per real second (default 60, kept)"
+        )
         command.add_argument("--port", type=int, help="HTTPS port (default: the previous one)")
         command.add_argument("--proxy-port", type=int, help="CONNECT proxy port")
         command.add_argument("--blob-endpoint", help="blob service URL storage accounts report")
-        command.add_argument("--extra-subscription", action="append", default=[],
-                             help="add a subscription (repeatable)")
-        command.add_argument("--config", action="append", default=[], metavar="NAME=VALUE",
-                             help="a provider option, read with sim.config(NAME) (repeatable)")
+        command.add_argument(
+            "--extra-subscription",
+            action="append",
+            default=[],
+            help="add a subscription (repeatable)",
+        )
+        command.add_argument(
+            "--config",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="a provider option, read with sim.config(NAME) (repeatable)",
+        )
     stop_command = commands.add_parser("stop")
     stop_command.add_argument("--dir", required=True)
     return parser
 
 
 # -- start / stop --------------------------------------------------------------------------
+
 
 def _read_info(directory: Path) -> dict[str, Any]:
     try:
@@ -102,9 +113,12 @@ def start(directory: Path, args: argparse.Namespace) -> int:
         print(f"azsim already running at {info['url']} (pid {info['pid']})")
         return 0
     command = [sys.executable, "-m", "azsim", "serve", "--dir", str(directory)]
-    for flag, value in (("--time-scale", args.time_scale), ("--port", args.port),
-                        ("--proxy-port", args.proxy_port),
-                        ("--blob-endpoint", args.blob_endpoint)):
+    for flag, value in (
+        ("--time-scale", args.time_scale),
+        ("--port", args.port),
+        ("--proxy-port", args.proxy_port),
+        ("--blob-endpoint", args.blob_endpoint),
+    ):
         if value is not None:
             command += [flag, str(value)]
     for extra in args.extra_subscription:
@@ -113,19 +127,26 @@ def start(directory: Path, args: argparse.Namespace) -> int:
         command += ["--config", option]
     with open(directory / "azsim.log", "ab") as log_file:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            print(f"azsim exited with {process.returncode}; see {directory / 'azsim.log'}",
-                  file=sys.stderr)
+            print(
+                f"azsim exited with {process.returncode}; see {directory / 'azsim.log'}",
+                file=sys.stderr,
+            )
             return 1
         info = _read_info(directory)
         if info.get("pid") == process.pid and _answers(info):
-            print(f"azsim running at {info['url']} (pid {process.pid}); "
-                  f"source {directory / 'env.sh'}")
+            print(
+                f"azsim running at {info['url']} (pid {process.pid}); source {directory / 'env.sh'}"
+            )
             return 0
         time.sleep(0.1)
     print("azsim did not answer in time", file=sys.stderr)
@@ -150,6 +171,7 @@ def stop(directory: Path) -> int:
 
 
 # -- serve ---------------------------------------------------------------------------------
+
 
 def serve(directory: Path, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -182,13 +204,13 @@ def _prepare_sim(directory: Path, args: argparse.Namespace) -> Sim:
     return sim
 
 
-async def _start_site(runner: web.AppRunner, port: int | None, context: ssl.SSLContext | None,
-                      previous: int | None) -> int:
+async def _start_site(
+    runner: web.AppRunner, port: int | None, context: ssl.SSLContext | None, previous: int | None
+) -> int:
     for candidate in (port, previous, 0):
         if candidate is None:
             continue
-        site = web.TCPSite(runner, "127.0.0.1", candidate, ssl_context=context,
-                           reuse_address=True)
+        site = web.TCPSite(runner, "127.0.0.1", candidate, ssl_context=context, reuse_address=True)
         try:
             await site.start()
         except OSError:
@@ -223,8 +245,9 @@ async def _serve(directory: Path, args: argparse.Namespace) -> None:
     proxy = ConnectProxy(context_for, backend)
     proxy_port = await _start_proxy(proxy, args.proxy_port, previous.get("proxy_port"))
     write_files(directory, sim, port, proxy_port)
-    logging.getLogger("azsim").info("serving on https://127.0.0.1:%d, proxy on %d", port,
-                                    proxy_port)
+    logging.getLogger("azsim").info(
+        "serving on https://127.0.0.1:%d, proxy on %d", port, proxy_port
+    )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -250,6 +273,7 @@ async def _start_proxy(proxy: ConnectProxy, port: int | None, previous: int | No
 
 # -- the files clients read -------------------------------------------------------------------
 
+
 def _exports(values: dict[str, str]) -> str:
     return "".join(f"export {k}={shlex.quote(v)}\n" for k, v in values.items())
 
@@ -271,14 +295,20 @@ def write_files(directory: Path, sim: Sim, port: int, proxy_port: int) -> None:
     common = {"REQUESTS_CA_BUNDLE": ca_file, "NO_PROXY": LOOPBACK, "AZSIM_URL": url}
     identity_header = sim.settings.get("identity_header")
     files = {
-        "env.sh": _exports({**credentials, "AZURE_CLOUD_ENVIRONMENT": url,
-                            "AZURE_AUTHORITY_HOST": url, **common}),
+        "env.sh": _exports(
+            {**credentials, "AZURE_CLOUD_ENVIRONMENT": url, "AZURE_AUTHORITY_HOST": url, **common}
+        ),
         "env-proxy.sh": _exports({**credentials, "HTTPS_PROXY": proxy_url, **common}),
-        "env-msi.sh": _exports({"AZURE_SUBSCRIPTION_ID": sim.subscription_id,
-                                "AZURE_TENANT_ID": sim.tenant_id,
-                                "AZURE_CLOUD_ENVIRONMENT": url,
-                                "IDENTITY_ENDPOINT": f"{url}/msi/token",
-                                "IDENTITY_HEADER": identity_header, **common}),
+        "env-msi.sh": _exports(
+            {
+                "AZURE_SUBSCRIPTION_ID": sim.subscription_id,
+                "AZURE_TENANT_ID": sim.tenant_id,
+                "AZURE_CLOUD_ENVIRONMENT": url,
+                "IDENTITY_ENDPOINT": f"{url}/msi/token",
+                "IDENTITY_HEADER": identity_header,
+                **common,
+            }
+        ),
         "federated-token.jwt": sim.tokens.federated_token(),
     }
     for name, text in files.items():

@@ -38,7 +38,9 @@ class AdminClient:
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            f"{self.url}/_sim/{path}", data=data, method=method,
+            f"{self.url}/_sim/{path}",
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"} if data is not None else {},
         )
         try:
@@ -64,20 +66,38 @@ class AdminClient:
     def writes(self, since: int | None = None) -> list[dict[str, Any]]:
         """ARM PUT / PATCH / DELETE / POST entries: empty means nothing was changed."""
         return [
-            e for e in self.requests(since)
-            if e["kind"] == "arm" and e["method"] in WRITE_METHODS
+            e for e in self.requests(since) if e["kind"] == "arm" and e["method"] in WRITE_METHODS
         ]
 
     # -- faults ---------------------------------------------------------------------------------
-    def add_fault(self, path: str, *, method: str | None = None, status: int | None = None,
-                  retry_after: int | None = None, reset: bool = False, latency_ms: float = 0,
-                  count: int | None = None, probability: float | None = None,
-                  seed: int | None = None, error_code: str | None = None,
-                  message: str | None = None) -> str:
-        spec = {"method": method, "path": path, "status": status, "retry_after": retry_after,
-                "reset": reset, "latency_ms": latency_ms, "count": count,
-                "probability": probability, "seed": seed, "error_code": error_code,
-                "message": message}
+    def add_fault(
+        self,
+        path: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+        reset: bool = False,
+        latency_ms: float = 0,
+        count: int | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+        error_code: str | None = None,
+        message: str | None = None,
+    ) -> str:
+        spec = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "retry_after": retry_after,
+            "reset": reset,
+            "latency_ms": latency_ms,
+            "count": count,
+            "probability": probability,
+            "seed": seed,
+            "error_code": error_code,
+            "message": message,
+        }
         return self._call("POST", "faults", {k: v for k, v in spec.items() if v is not None})["id"]
 
     def faults(self) -> list[dict[str, Any]]:
@@ -110,11 +130,19 @@ class AdminClient:
     def principals(self) -> list[dict[str, Any]]:
         return self._call("GET", "principals")
 
-    def add_principal(self, client_id: str | None = None, secret: str | None = None,
-                      object_id: str | None = None, display_name: str | None = None,
-                      ) -> dict[str, Any]:
-        spec = {"client_id": client_id, "secret": secret, "object_id": object_id,
-                "display_name": display_name}
+    def add_principal(
+        self,
+        client_id: str | None = None,
+        secret: str | None = None,
+        object_id: str | None = None,
+        display_name: str | None = None,
+    ) -> dict[str, Any]:
+        spec = {
+            "client_id": client_id,
+            "secret": secret,
+            "object_id": object_id,
+            "display_name": display_name,
+        }
         return self._call("POST", "principals", {k: v for k, v in spec.items() if v is not None})
 
     # -- provider extensions -----------------------------------------------------------------------

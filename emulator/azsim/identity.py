@@ -108,9 +108,7 @@ class TokenService:
     def issuer(self) -> str:
         return f"https://sts.windows.net/{self.tenant_id}/"
 
-    def issue(self, record: PrincipalRecord, audience: str, lifetime: int = TOKEN_LIFETIME) -> (
-        str
-    ):
+    def issue(self, record: PrincipalRecord, audience: str, lifetime: int = TOKEN_LIFETIME) -> str:
         now = int(time.time())
         claims = {
             "aud": audience,
@@ -218,8 +216,10 @@ def _check_audience(audience: str, base_url: str) -> None:
         "InvalidAuthenticationTokenAudience",
         f"The access token has been obtained for wrong audience or resource '{audience}'. It "
         f"should exactly match with one of the allowed audiences {allowed}.",
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token", '
-                 'error_description="The access token has wrong audience."'},
+        headers={
+            "WWW-Authenticate": 'Bearer error="invalid_token", '
+            'error_description="The access token has wrong audience."'
+        },
     )
 
 
@@ -236,6 +236,7 @@ def _arm_401(code: str, message: str, description: str, login: str) -> ArmError:
 
 
 # -- Entra ID endpoints -------------------------------------------------------------------
+
 
 def _entra_error(status: int, error: str, code: int, description: str) -> Response:
     trace_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
@@ -287,7 +288,10 @@ def _openid_configuration(req: Request, tenant: str, v2: bool) -> Response:
             "jwks_uri": f"{base}/discovery/v2.0/keys",
             "issuer": issuer,
             "token_endpoint_auth_methods_supported": [
-                "client_secret_post", "private_key_jwt", "client_secret_basic"],
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
             "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
             "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
@@ -374,16 +378,19 @@ def _token(req: Request, v2: bool) -> Response:
     form = req.form
     if form.get("grant_type") != "client_credentials":
         return _entra_error(
-            400, "unsupported_grant_type", 70003,
-            "The app requested an unsupported grant type "
-            f"'{form.get('grant_type', '')}'.",
+            400,
+            "unsupported_grant_type",
+            70003,
+            f"The app requested an unsupported grant type '{form.get('grant_type', '')}'.",
         )
     client_id = form.get("client_id", "")
     req.log_principal = client_id or None
     record = req.sim.principals.by_client_id(client_id) if client_id else None
     if record is None or record.kind != "ServicePrincipal":
         return _entra_error(
-            400, "unauthorized_client", 700016,
+            400,
+            "unauthorized_client",
+            700016,
             f"Application with identifier '{client_id}' was not found in the directory "
             f"'{req.sim.tenant_id}'. This can happen if the application has not been installed "
             "by the administrator of the tenant or consented to by any user in the tenant. You "
@@ -395,7 +402,9 @@ def _token(req: Request, v2: bool) -> Response:
     audience = _audience(req)
     if not audience:
         return _entra_error(
-            400, "invalid_scope" if v2 else "invalid_resource", 1002012,
+            400,
+            "invalid_scope" if v2 else "invalid_resource",
+            1002012,
             "The provided value for scope or resource is not valid.",
         )
     token = req.sim.tokens.issue(record, audience)
@@ -407,8 +416,14 @@ def _token(req: Request, v2: bool) -> Response:
     }
     if not v2:
         now = int(time.time())
-        body.update({"expires_on": str(now + TOKEN_LIFETIME), "not_before": str(now),
-                     "resource": audience, "expires_in": str(TOKEN_LIFETIME)})
+        body.update(
+            {
+                "expires_on": str(now + TOKEN_LIFETIME),
+                "not_before": str(now),
+                "resource": audience,
+                "expires_in": str(TOKEN_LIFETIME),
+            }
+        )
     return Response.ok(body)
 
 
@@ -420,7 +435,9 @@ def _authenticate_client(req: Request, record: PrincipalRecord) -> Response | No
         ):
             return None
         return _entra_error(
-            401, "invalid_client", 7000215,
+            401,
+            "invalid_client",
+            7000215,
             "Invalid client secret provided. Ensure the secret being sent in the request is the "
             "client secret value, not the client secret ID, for a secret added to app "
             f"'{record.client_id}'.",
@@ -429,7 +446,9 @@ def _authenticate_client(req: Request, record: PrincipalRecord) -> Response | No
     if form.get("client_assertion_type") == JWT_BEARER and assertion:
         return _check_assertion(req, record, assertion)
     return _entra_error(
-        401, "invalid_client", 7000218,
+        401,
+        "invalid_client",
+        7000218,
         "The request body must contain the following parameter: 'client_assertion' or "
         "'client_secret'.",
     )
@@ -483,7 +502,9 @@ def _check_certificate_assertion(record: PrincipalRecord, jwt: Jwt) -> Response 
         break
     else:
         return _entra_error(
-            401, "invalid_client", 700027,
+            401,
+            "invalid_client",
+            700027,
             f"The certificate with identifier used to sign the client assertion is not "
             f"registered on application. [Reason - The key was not found., Thumbprint of key "
             f"used by client: '{jwt.header.get('x5t') or jwt.header.get('x5t#S256')}'",
@@ -493,25 +514,29 @@ def _check_certificate_assertion(record: PrincipalRecord, jwt: Jwt) -> Response 
     )
 
 
-def _check_federated_assertion(req: Request, record: PrincipalRecord, jwt: Jwt) -> (
-    Response | None
-):
+def _check_federated_assertion(req: Request, record: PrincipalRecord, jwt: Jwt) -> Response | None:
     claims = jwt.claims
     if claims.get("iss") != FEDERATED_ISSUER or not jwt.verify(req.sim.tokens.key.public_key()):
         return _entra_error(
-            400, "invalid_client", 70021,
+            400,
+            "invalid_client",
+            70021,
             "No matching federated identity record found for presented assertion. Assertion "
             f"Issuer: '{claims.get('iss')}'. Assertion Subject: '{claims.get('sub')}'.",
         )
     audiences = claims.get("aud")
     audiences = audiences if isinstance(audiences, list) else [audiences]
     for credential in record.federated:
-        if (credential["issuer"] == claims.get("iss")
-                and credential["subject"] == claims.get("sub")
-                and credential["audience"] in audiences):
+        if (
+            credential["issuer"] == claims.get("iss")
+            and credential["subject"] == claims.get("sub")
+            and credential["audience"] in audiences
+        ):
             return None
     return _entra_error(
-        400, "invalid_client", 70021,
+        400,
+        "invalid_client",
+        70021,
         "No matching federated identity record found for presented assertion. Assertion "
         f"Issuer: '{claims.get('iss')}'. Assertion Subject: '{claims.get('sub')}'. Assertion "
         f"Audience: '{claims.get('aud')}'.",
@@ -519,6 +544,7 @@ def _check_federated_assertion(req: Request, record: PrincipalRecord, jwt: Jwt) 
 
 
 # -- managed identities (App Service protocol) ---------------------------------------------
+
 
 @route("GET", "/msi/token", kind="token")
 def managed_identity_token(req: Request) -> Response:
@@ -532,8 +558,10 @@ def managed_identity_token(req: Request) -> Response:
     if record is None:
         return Response(
             400,
-            {"statusCode": 400,
-             "message": "No managed identity found for the specified parameters."},
+            {
+                "statusCode": 400,
+                "message": "No managed identity found for the specified parameters.",
+            },
         )
     req.log_principal = record.client_id
     token = req.sim.tokens.issue(record, resource)
@@ -566,6 +594,7 @@ def _select_identity(req: Request) -> PrincipalRecord | None:
 
 
 # -- the default principal -----------------------------------------------------------------
+
 
 def ensure_default_principal(sim: Any, directory: Path) -> PrincipalRecord:
     """The service principal env.sh names: secret, certificate and federated credential."""

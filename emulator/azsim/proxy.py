@@ -15,12 +15,14 @@ from pathlib import Path
 
 log = logging.getLogger("azsim.proxy")
 
-INTERCEPTED_HOSTS = frozenset({
-    "management.azure.com",
-    "management.core.windows.net",
-    "login.microsoftonline.com",
-    "login.windows.net",
-})
+INTERCEPTED_HOSTS = frozenset(
+    {
+        "management.azure.com",
+        "management.core.windows.net",
+        "login.microsoftonline.com",
+        "login.windows.net",
+    }
+)
 MAX_HEADER_BYTES = 16 * 1024
 
 
@@ -67,14 +69,13 @@ class ConnectProxy:
 
     async def _bridge(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            backend_reader, backend_writer = await asyncio.open_unix_connection(
-                str(self._backend)
-            )
+            backend_reader, backend_writer = await asyncio.open_unix_connection(str(self._backend))
         except OSError:
             writer.close()
             return
         await asyncio.gather(
-            _pump(reader, backend_writer), _pump(backend_reader, writer),
+            _pump(reader, backend_writer),
+            _pump(backend_reader, writer),
             return_exceptions=True,
         )
 

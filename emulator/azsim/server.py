@@ -83,8 +83,9 @@ class Application:
             self._log(request, outcome, started)
             raise ConnectionResetError("injected reset")
         body = await request.read()
-        outcome = self._process(request, body, found.route, found.params, found.path_known,
-                                kind, rule)
+        outcome = self._process(
+            request, body, found.route, found.params, found.path_known, kind, rule
+        )
         self._log(request, outcome, started)
         return self._to_web(request, outcome.response)
 
@@ -125,16 +126,21 @@ class Application:
             log.exception("%s %s failed", request.method, request.path)
             response = Response(
                 500,
-                {"error": {"code": "InternalServerError",
-                           "message": "Encountered internal server error."}},
+                {
+                    "error": {
+                        "code": "InternalServerError",
+                        "message": "Encountered internal server error.",
+                    }
+                },
             )
         principal = None
         if req is not None:
             principal = req.principal.client_id if req.principal else req.log_principal
         return Outcome(response, api_version, principal, kind)
 
-    def _request(self, request: web.Request, body: bytes, params: dict[str, str],
-                 api_version: str | None) -> Request:
+    def _request(
+        self, request: web.Request, body: bytes, params: dict[str, str], api_version: str | None
+    ) -> Request:
         form: dict[str, str] = {}
         parsed: Any = {}
         if request.content_type == "application/x-www-form-urlencoded":
@@ -198,7 +204,8 @@ class Application:
             deleting = group.get("properties", {}).get("provisioningState") == "Deleting"
             if deleting and method in ("PUT", "PATCH", "POST"):
                 raise ArmError(
-                    409, "ResourceGroupBeingDeleted",
+                    409,
+                    "ResourceGroupBeingDeleted",
                     f"The resource group '{segments[3]}' is in deprovisioning state and cannot "
                     "perform this operation.",
                 )
@@ -290,4 +297,3 @@ def _reset_connection(request: web.Request) -> None:
         except OSError:
             pass
     transport.abort()
-

@@ -117,9 +117,9 @@ class Authority:
         return _cert_pem(cert) + _cert_pem(self.cert)
 
 
-def server_context(authority: Authority, directory: Path, name: str, hosts: tuple[str, ...]) -> (
-    ssl.SSLContext
-):
+def server_context(
+    authority: Authority, directory: Path, name: str, hosts: tuple[str, ...]
+) -> ssl.SSLContext:
     """A TLS server context for `hosts`; its certificate is made once and kept in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     cert_file, key_file = directory / f"{name}.pem", directory / f"{name}-key.pem"
@@ -145,8 +145,9 @@ def _covers(cert_file: Path, hosts: tuple[str, ...], authority: Authority) -> bo
         return False
     present = {str(v) for v in san.get_values_for_type(x509.IPAddress)}
     present |= set(san.get_values_for_type(x509.DNSName))
-    return all(str(ipaddress.ip_address(h)) in present if _is_ip(h) else h in present
-               for h in hosts)
+    return all(
+        str(ipaddress.ip_address(h)) in present if _is_ip(h) else h in present for h in hosts
+    )
 
 
 def _is_ip(host: str) -> bool:

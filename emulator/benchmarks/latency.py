@@ -26,8 +26,9 @@ API_VERSION = "2021-04-01"
 
 
 def _azsim(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "azsim", *args], check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "azsim", *args], check=True, capture_output=True, timeout=120
+    )
 
 
 def _connection(info: dict[str, Any]) -> http.client.HTTPSConnection:
@@ -35,21 +36,34 @@ def _connection(info: dict[str, Any]) -> http.client.HTTPSConnection:
     return http.client.HTTPSConnection("127.0.0.1", info["port"], context=context, timeout=10)
 
 
-def _call(conn: http.client.HTTPSConnection, method: str, path: str, body: bytes | None = None,
-          headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+def _call(
+    conn: http.client.HTTPSConnection,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     return response.status, response.read()
 
 
 def _token(conn: http.client.HTTPSConnection, info: dict[str, Any]) -> str:
-    form = urllib.parse.urlencode({
-        "grant_type": "client_credentials", "client_id": info["client_id"],
-        "client_secret": info["client_secret"],
-        "scope": "https://management.core.windows.net/.default",
-    }).encode()
-    status, body = _call(conn, "POST", f"/{info['tenant_id']}/oauth2/v2.0/token", form,
-                         {"Content-Type": "application/x-www-form-urlencoded"})
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": info["client_id"],
+            "client_secret": info["client_secret"],
+            "scope": "https://management.core.windows.net/.default",
+        }
+    ).encode()
+    status, body = _call(
+        conn,
+        "POST",
+        f"/{info['tenant_id']}/oauth2/v2.0/token",
+        form,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     if status != 200:
         raise SystemExit(f"token request failed: {status} {body[:200]!r}")
     return json.loads(body)["access_token"]
@@ -57,8 +71,7 @@ def _token(conn: http.client.HTTPSConnection, info: dict[str, Any]) -> str:
 
 def measure(info: dict[str, Any], requests: int) -> dict[str, Any]:
     conn = _connection(info)
-    headers = {"Authorization": f"Bearer {_token(conn, info)}",
-               "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {_token(conn, info)}", "Content-Type": "application/json"}
     group = f"/subscriptions/{info['subscription_id']}/resourceGroups/rg-latency-bench"
     path = f"{group}?api-version={API_VERSION}"
     status, _ = _call(conn, "PUT", path, b'{"location": "eastus"}', headers)
@@ -116,8 +129,10 @@ def main() -> int:
         if temporary is not None:
             _azsim("stop", "--dir", str(temporary))
     args.output.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"median {result['median_ms']} ms over {result['requests']} authenticated ARM GETs "
-          f"(p90 {result['p90_ms']} ms, target <= {TARGET_MS} ms); wrote {args.output}")
+    print(
+        f"median {result['median_ms']} ms over {result['requests']} authenticated ARM GETs "
+        f"(p90 {result['p90_ms']} ms, target <= {TARGET_MS} ms); wrote {args.output}"
+    )
     return 0 if result["within_target"] else 1
 
 

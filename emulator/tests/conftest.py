@@ -23,7 +23,10 @@ TEST_TIME_SCALE = 3600
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "azsim", *args],
-        capture_output=True, text=True, timeout=90, check=False,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
     )
 
 
@@ -159,13 +162,17 @@ FAST_POLLING: dict[str, Any] = {
 
 
 @pytest.fixture(scope="session")
-def make_client(azsim: dict[str, Any], credential: Any, arm_settings: dict[str, Any]) -> (
-    ClientFactory
-):
+def make_client(
+    azsim: dict[str, Any], credential: Any, arm_settings: dict[str, Any]
+) -> ClientFactory:
     """`make_client(SomeManagementClient, subscription_id=None, credential=None)`."""
 
-    def make(client_class: type, subscription_id: str | None = None,
-             credential_override: Any = None, **kwargs: Any) -> Any:
+    def make(
+        client_class: type,
+        subscription_id: str | None = None,
+        credential_override: Any = None,
+        **kwargs: Any,
+    ) -> Any:
         return client_class(
             credential_override or credential,
             subscription_id or azsim["subscription_id"],
@@ -220,20 +227,30 @@ def arm_request(azsim: dict[str, Any], credential: Any, arm_settings: dict[str, 
     import urllib.request
 
     context = AdminClient.from_info(azsim)._context
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPSHandler(context=context))
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+    )
 
-    def call(method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
-        bearer = token if token is not None else credential.get_token(
-            *arm_settings["credential_scopes"]).token
+    def call(
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        bearer = (
+            token
+            if token is not None
+            else credential.get_token(*arm_settings["credential_scopes"]).token
+        )
         sent = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         data = None
         if body is not None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
-        request = urllib.request.Request(f"{azsim['url']}{path}", data=data, method=method,
-                                         headers={**sent, **(headers or {})})
+        request = urllib.request.Request(
+            f"{azsim['url']}{path}", data=data, method=method, headers={**sent, **(headers or {})}
+        )
         try:
             with opener.open(request, timeout=30) as response:
                 raw, status, got = response.read(), response.status, dict(response.headers)

@@ -31,8 +31,18 @@ def test_log_entries_have_the_documented_fields(
     entries = admin.requests(since)
     assert entries and [e["seq"] for e in entries] == sorted(e["seq"] for e in entries)
     entry = [e for e in entries if e["kind"] == "arm"][-1]
-    assert set(entry) == {"seq", "time", "method", "host", "path", "api_version", "status",
-                          "duration_ms", "principal", "kind"}
+    assert set(entry) == {
+        "seq",
+        "time",
+        "method",
+        "host",
+        "path",
+        "api_version",
+        "status",
+        "duration_ms",
+        "principal",
+        "kind",
+    }
     assert entry["method"] == "GET" and entry["status"] == 200
     assert entry["path"].lower().endswith(f"/resourcegroups/{resource_group}")
     assert entry["api_version"] and entry["principal"]
@@ -40,7 +50,10 @@ def test_log_entries_have_the_documented_fields(
 
 
 def test_log_holds_no_secrets(
-    admin: AdminClient, azsim: dict[str, Any], credential: Any, resource_client: Any,
+    admin: AdminClient,
+    azsim: dict[str, Any],
+    credential: Any,
+    resource_client: Any,
     arm_settings: dict[str, Any],
 ) -> None:
     token = credential.get_token(*arm_settings["credential_scopes"]).token
@@ -74,10 +87,12 @@ def test_429_with_retry_after_is_retried_by_the_sdk(
 def test_fault_body_and_error_code(
     admin: AdminClient, arm_request: Any, azsim: dict[str, Any], resource_group: str
 ) -> None:
-    admin.add_fault(f"{resource_group}$", status=409, error_code="Conflict",
-                    message="busy", count=1)
+    admin.add_fault(
+        f"{resource_group}$", status=409, error_code="Conflict", message="busy", count=1
+    )
     status, body, headers = arm_request(
-        "GET", f"{_group_path(azsim, resource_group)}?api-version=2021-04-01")
+        "GET", f"{_group_path(azsim, resource_group)}?api-version=2021-04-01"
+    )
     assert status == 409 and body == {"error": {"code": "Conflict", "message": "busy"}}
     assert "Retry-After" not in headers
 
@@ -87,7 +102,8 @@ def test_reset_connection(
 ) -> None:
     admin.add_fault(f"{resource_group}$", method="GET", reset=True, count=1)
     connection = http.client.HTTPSConnection(
-        "127.0.0.1", azsim["port"], context=admin._context, timeout=10)
+        "127.0.0.1", azsim["port"], context=admin._context, timeout=10
+    )
     with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
         connection.request("GET", f"{_group_path(azsim, resource_group)}?api-version=2021-04-01")
         connection.getresponse().read()
@@ -97,9 +113,7 @@ def test_reset_connection(
     assert resource_client.resource_groups.get(resource_group).name == resource_group
 
 
-def test_added_latency(
-    admin: AdminClient, resource_client: Any, resource_group: str
-) -> None:
+def test_added_latency(admin: AdminClient, resource_client: Any, resource_group: str) -> None:
     admin.add_fault(f"{resource_group}$", method="GET", latency_ms=400, count=1)
     since = admin.last_seq()
     started = time.monotonic()
@@ -150,8 +164,14 @@ def test_seed_and_state(admin: AdminClient, resource_client: Any, azsim: dict[st
     name = f"rg-seeded-{uuid.uuid4().hex[:6]}"
     group_id = f"/subscriptions/{azsim['subscription_id']}/resourceGroups/{name}"
     since = admin.last_seq()
-    admin.seed([{"id": group_id, "body": {"location": "eastus",
-                                          "properties": {"provisioningState": "Succeeded"}}}])
+    admin.seed(
+        [
+            {
+                "id": group_id,
+                "body": {"location": "eastus", "properties": {"provisioningState": "Succeeded"}},
+            }
+        ]
+    )
     assert group_id in admin.state()
     assert resource_client.resource_groups.get(name).location == "eastus"
     assert admin.writes(since) == []  # seeding is not an ARM write

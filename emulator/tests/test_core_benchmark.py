@@ -24,7 +24,10 @@ def test_benchmark_measures_authenticated_gets(azsim: dict[str, Any], admin: Any
     assert result["requests"] == 30
     assert 0 < result["median_ms"] <= result["p90_ms"] <= result["max_ms"]
     assert result["within_target"] == (result["median_ms"] <= result["target_ms"])
-    gets = [e for e in admin.requests(since)
-            if e["kind"] == "arm" and e["method"] == "GET" and e["status"] == 200]
+    gets = [
+        e
+        for e in admin.requests(since)
+        if e["kind"] == "arm" and e["method"] == "GET" and e["status"] == 200
+    ]
     assert len(gets) >= 30 + 20  # the measured requests and the warm-up, all authenticated
     assert {e["principal"] for e in gets} == {azsim["client_id"]}

@@ -26,12 +26,20 @@ def sim(tmp_path: Path) -> Sim:
     return Sim(open_database(tmp_path / "state.db"))
 
 
-def _request(sim: Sim, method: str = "PUT", path: str = GALLERY, query: dict[str, str] | None
-             = None) -> Request:
-    return Request(method=method, path=path, params={},
-                   query=CIMultiDictProxy(CIMultiDict(query or {"api-version": "2024-01-01"})),
-                   api_version="2024-01-01", json={}, principal=None,
-                   base_url="https://example.test", sim=sim)
+def _request(
+    sim: Sim, method: str = "PUT", path: str = GALLERY, query: dict[str, str] | None = None
+) -> Request:
+    return Request(
+        method=method,
+        path=path,
+        params={},
+        query=CIMultiDictProxy(CIMultiDict(query or {"api-version": "2024-01-01"})),
+        api_version="2024-01-01",
+        json={},
+        principal=None,
+        base_url="https://example.test",
+        sim=sim,
+    )
 
 
 def test_ids_parse_types_and_parents() -> None:
@@ -68,8 +76,9 @@ def test_store_is_case_insensitive_and_keeps_casing(sim: Sim) -> None:
         sim.store.put(f"{GALLERY}/images/i1/versions/1.0.0", {"name": "1.0.0"})
     assert sim.store.get(GALLERY.upper()) == {"name": "g1", "__secret": 1}
     assert sim.store.id_of(GALLERY.lower()) == GALLERY
-    assert [c["name"] for c in sim.store.children(GALLERY, "Microsoft.Compute/galleries/images")] \
-        == ["i1"]
+    assert [
+        c["name"] for c in sim.store.children(GALLERY, "Microsoft.Compute/galleries/images")
+    ] == ["i1"]
     assert len(sim.store.by_type("microsoft.compute/galleries/images/versions", SUB)) == 1
     with sim.transaction():
         assert len(sim.store.delete_under(GALLERY)) == 3
@@ -124,12 +133,19 @@ def _fail(sim: Sim, *, reason: str) -> None:
 
 def test_operation_in_progress_then_failed_with_the_handlers_error(sim: Sim) -> None:
     with sim.transaction():
-        response = sim.lro(_request(sim), resource_id=GALLERY, duration=60,
-                           on_done="test.fail_operation", on_done_args={"reason": "x"},
-                           location="West Europe")
+        response = sim.lro(
+            _request(sim),
+            resource_id=GALLERY,
+            duration=60,
+            on_done="test.fail_operation",
+            on_done_args={"reason": "x"},
+            location="West Europe",
+        )
     status_url = response.headers["Azure-AsyncOperation"]  # type: ignore[index]
-    assert status_url.startswith("https://example.test/subscriptions/00000000-0000-0000-0000-"
-                                 "000000000001/providers/Microsoft.Compute/locations/westeurope/")
+    assert status_url.startswith(
+        "https://example.test/subscriptions/00000000-0000-0000-0000-"
+        "000000000001/providers/Microsoft.Compute/locations/westeurope/"
+    )
     assert "Location" not in response.headers  # type: ignore[operator]
     assert int(response.headers["Retry-After"]) >= 1  # type: ignore[index]
     operation_id = status_url.split("/operations/")[1].split("?")[0]
@@ -151,8 +167,9 @@ def _defective(sim: Sim) -> None:
 
 def test_a_defective_handler_fails_the_operation_and_leaves_no_changes(sim: Sim) -> None:
     with sim.transaction():
-        response = sim.lro(_request(sim), resource_id=GALLERY, duration=1,
-                           on_done=_defective, location="eastus")
+        response = sim.lro(
+            _request(sim), resource_id=GALLERY, duration=1, on_done=_defective, location="eastus"
+        )
     operation_id = response.headers["Azure-AsyncOperation"].split("/operations/")[1][:36]  # type: ignore[index]
     with sim.transaction():
         sim.clock.advance(2)
@@ -165,8 +182,9 @@ def test_a_defective_handler_fails_the_operation_and_leaves_no_changes(sim: Sim)
 
 def test_delete_operations_also_give_a_location(sim: Sim) -> None:
     with sim.transaction():
-        response = sim.lro(_request(sim, "DELETE"), resource_id=GALLERY, status=202,
-                           final=None, location="eastus")
+        response = sim.lro(
+            _request(sim, "DELETE"), resource_id=GALLERY, status=202, final=None, location="eastus"
+        )
     assert "/operationResults/" in response.headers["Location"]  # type: ignore[index]
 
 
@@ -177,9 +195,16 @@ def _result(sim: Sim, *, value: int) -> dict[str, int]:
 
 def test_post_operation_serves_its_result_at_the_location(sim: Sim) -> None:
     with sim.transaction():
-        response = sim.lro(_request(sim, "POST"), resource_id=GALLERY, status=202, duration=5,
-                           on_done=_result, on_done_args={"value": 7}, final="location",
-                           location="eastus")
+        response = sim.lro(
+            _request(sim, "POST"),
+            resource_id=GALLERY,
+            status=202,
+            duration=5,
+            on_done=_result,
+            on_done_args={"value": 7},
+            final="location",
+            location="eastus",
+        )
     location = response.headers["Location"]  # type: ignore[index]
     path = location.removeprefix("https://example.test").split("?")[0]
     operation_id = path.rsplit("/", 1)[1]
@@ -196,9 +221,16 @@ def test_post_operation_serves_its_result_at_the_location(sim: Sim) -> None:
 
 def test_finish_operation_settles_early_once(sim: Sim) -> None:
     with sim.transaction():
-        response = sim.lro(_request(sim, "POST"), resource_id=GALLERY, status=202,
-                           duration=3600, on_done=_result, on_done_args={"value": 3},
-                           final="location", location="eastus")
+        response = sim.lro(
+            _request(sim, "POST"),
+            resource_id=GALLERY,
+            status=202,
+            duration=3600,
+            on_done=_result,
+            on_done_args={"value": 3},
+            final="location",
+            location="eastus",
+        )
     operation_id = response.operation_id
     assert operation_id and operation_id in response.headers["Azure-AsyncOperation"]  # type: ignore[index]
     with sim.transaction():
@@ -211,9 +243,14 @@ def test_finish_operation_settles_early_once(sim: Sim) -> None:
 
 def test_finish_operation_with_an_error_skips_the_handler(sim: Sim) -> None:
     with sim.transaction():
-        response = sim.lro(_request(sim), resource_id=GALLERY, duration=3600,
-                           on_done="test.fail_operation", on_done_args={"reason": "x"},
-                           location="eastus")
+        response = sim.lro(
+            _request(sim),
+            resource_id=GALLERY,
+            duration=3600,
+            on_done="test.fail_operation",
+            on_done_args={"reason": "x"},
+            location="eastus",
+        )
         sim.finish_operation(response.operation_id or "", ArmError(400, "Stopped", "halted"))
     done = lro_module.load(sim, response.operation_id or "")
     assert done is not None and done["status"] == "Failed"
@@ -270,10 +307,14 @@ def test_authz_checks_scope_and_names_linked_failures(sim: Sim) -> None:
         sim.store.put(assignment_id, owner_assignment(assignment_id, "a1", group, "oid-1"))
     sim.authz.check("oid-1", "Microsoft.Compute/galleries/write", GALLERY)
     with pytest.raises(ArmError) as raised:
-        sim.authz.check("oid-1", "Microsoft.Compute/images/read",
-                        f"{SUB}/resourceGroups/other/providers/Microsoft.Compute/images/i",
-                        linked=True, primary_action="Microsoft.Compute/galleries/write",
-                        primary_scope=GALLERY)
+        sim.authz.check(
+            "oid-1",
+            "Microsoft.Compute/images/read",
+            f"{SUB}/resourceGroups/other/providers/Microsoft.Compute/images/i",
+            linked=True,
+            primary_action="Microsoft.Compute/galleries/write",
+            primary_scope=GALLERY,
+        )
     assert raised.value.status == 403 and raised.value.code == "LinkedAuthorizationFailed"
     with pytest.raises(ArmError) as raised:
         sim.authz.check("oid-2", "Microsoft.Compute/galleries/read", GALLERY)

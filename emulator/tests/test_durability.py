@@ -34,30 +34,52 @@ def own_dir(tmp_path_factory: pytest.TempPathFactory, stand_in: Any) -> Iterator
 
 
 def _start(stand_in: Any, directory: Path) -> dict[str, Any]:
-    return stand_in.start(directory, "--time-scale", str(SCALE),
-                          "--extra-subscription", EXTRA_SUBSCRIPTION, "--blob-endpoint", BLOB)
-
-
-def _client(info: dict[str, Any], kind: type = ResourceManagementClient,
-            subscription_id: str | None = None) -> Any:
-    credential = ClientSecretCredential(
-        info["tenant_id"], info["client_id"], info["client_secret"], authority=info["url"],
-        disable_instance_discovery=True, connection_verify=info["ca_file"],
+    return stand_in.start(
+        directory,
+        "--time-scale",
+        str(SCALE),
+        "--extra-subscription",
+        EXTRA_SUBSCRIPTION,
+        "--blob-endpoint",
+        BLOB,
     )
-    return kind(credential, subscription_id or info["subscription_id"], base_url=info["url"],
-                credential_scopes=["https://management.core.windows.net/.default"],
-                connection_verify=info["ca_file"], **FAST_POLLING)
+
+
+def _client(
+    info: dict[str, Any], kind: type = ResourceManagementClient, subscription_id: str | None = None
+) -> Any:
+    credential = ClientSecretCredential(
+        info["tenant_id"],
+        info["client_id"],
+        info["client_secret"],
+        authority=info["url"],
+        disable_instance_discovery=True,
+        connection_verify=info["ca_file"],
+    )
+    return kind(
+        credential,
+        subscription_id or info["subscription_id"],
+        base_url=info["url"],
+        credential_scopes=["https://management.core.windows.net/.default"],
+        connection_verify=info["ca_file"],
+        **FAST_POLLING,
+    )
 
 
 def _raw(info: dict[str, Any], method: str, path: str) -> tuple[int, dict[str, str], Any]:
     """One ARM call without an SDK poller, which would keep retrying while the server is down."""
     credential = ClientSecretCredential(
-        info["tenant_id"], info["client_id"], info["client_secret"], authority=info["url"],
-        disable_instance_discovery=True, connection_verify=info["ca_file"],
+        info["tenant_id"],
+        info["client_id"],
+        info["client_secret"],
+        authority=info["url"],
+        disable_instance_discovery=True,
+        connection_verify=info["ca_file"],
     )
     token = credential.get_token("https://management.core.windows.net/.default").token
-    request = urllib.request.Request(f"{info['url']}{path}", method=method,
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        f"{info['url']}{path}", method=method, headers={"Authorization": f"Bearer {token}"}
+    )
     context = AdminClient.from_info(info)._context
     with urllib.request.urlopen(request, context=context, timeout=10) as response:
         raw = response.read()
@@ -96,8 +118,11 @@ def test_sigkill_during_an_operation_then_restart_finishes_it(own_dir: Path, sta
     info = _start(stand_in, own_dir)
     client = _client(info)
     client.resource_groups.create_or_update("rg-doomed", {"location": "eastus"})
-    status, headers, _ = _raw(info, "DELETE", f"/subscriptions/{info['subscription_id']}"
-                           "/resourcegroups/rg-doomed?api-version=2021-04-01")
+    status, headers, _ = _raw(
+        info,
+        "DELETE",
+        f"/subscriptions/{info['subscription_id']}/resourcegroups/rg-doomed?api-version=2021-04-01",
+    )
     assert status == 202
     os.kill(info["pid"], signal.SIGKILL)
     _wait_dead(info["pid"])
@@ -107,7 +132,8 @@ def test_sigkill_during_an_operation_then_restart_finishes_it(own_dir: Path, sta
     # the first request after the restart finds the operation overdue and finishes it,
     # at the URL handed out before the crash
     status, _, operation = _raw(
-        info, "GET", headers["Azure-AsyncOperation"].removeprefix(info["url"]))
+        info, "GET", headers["Azure-AsyncOperation"].removeprefix(info["url"])
+    )
     assert status == 200 and operation["status"] == "Succeeded"
     assert not client.resource_groups.check_existence("rg-doomed")
     assert client.resource_groups.check_existence("rg-kept")
@@ -135,13 +161,16 @@ def test_extra_subscription_and_blob_endpoint(own_dir: Path, stand_in: Any) -> N
     other = _client(info, subscription_id=EXTRA_SUBSCRIPTION)
     other.resource_groups.create_or_update("rg-elsewhere", {"location": "westus2"})
     assert other.resource_groups.get("rg-elsewhere").id.startswith(
-        f"/subscriptions/{EXTRA_SUBSCRIPTION}/")
+        f"/subscriptions/{EXTRA_SUBSCRIPTION}/"
+    )
     storage = _client(info, StorageManagementClient)
     _client(info).resource_groups.create_or_update("rg-blob", {"location": "eastus"})
     name = f"st{uuid.uuid4().hex[:10]}"
     account = storage.storage_accounts.begin_create(
-        "rg-blob", name, {"location": "eastus", "sku": {"name": "Standard_LRS"},
-                          "kind": "StorageV2"}).result(timeout=60)
+        "rg-blob",
+        name,
+        {"location": "eastus", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"},
+    ).result(timeout=60)
     assert account.primary_endpoints.blob == f"https://127.0.0.1:10000/{name}/"
 
 

@@ -16,9 +16,7 @@ from azsim.client import AdminClient
 
 
 @pytest.fixture
-def proxy_env(azsim_proxy_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> (
-    dict[str, str]
-):
+def proxy_env(azsim_proxy_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in azsim_proxy_env.items():
         monkeypatch.setenv(name, value)
     return azsim_proxy_env
@@ -33,7 +31,8 @@ def test_env_proxy_file(proxy_env: dict[str, str], azsim: dict[str, Any]) -> Non
 
 def test_sdk_through_the_proxy(proxy_env: dict[str, str], admin: AdminClient) -> None:
     credential = ClientSecretCredential(
-        proxy_env["AZURE_TENANT_ID"], proxy_env["AZURE_CLIENT_ID"],
+        proxy_env["AZURE_TENANT_ID"],
+        proxy_env["AZURE_CLIENT_ID"],
         proxy_env["AZURE_CLIENT_SECRET"],
     )
     client = ResourceManagementClient(credential, proxy_env["AZURE_SUBSCRIPTION_ID"])
@@ -70,8 +69,10 @@ def test_certificate_is_for_the_host_asked(azsim: dict[str, Any]) -> None:
         with context.wrap_socket(sock, server_hostname="login.microsoftonline.com") as tls:
             names = [v for k, v in tls.getpeercert()["subjectAltName"]]
             assert names == ["login.microsoftonline.com"]
-            tls.sendall(b"GET /metadata/endpoints?api-version=2022-09-01 HTTP/1.1\r\n"
-                        b"Host: login.microsoftonline.com\r\nConnection: close\r\n\r\n")
+            tls.sendall(
+                b"GET /metadata/endpoints?api-version=2022-09-01 HTTP/1.1\r\n"
+                b"Host: login.microsoftonline.com\r\nConnection: close\r\n\r\n"
+            )
             reply = b""
             while chunk := tls.recv(65536):
                 reply += chunk

@@ -30,7 +30,8 @@ def test_subscription_locations_tenants(arm_request: Any, azsim: dict[str, Any])
     status, body, _ = arm_request("GET", "/tenants?api-version=2022-12-01")
     assert body["value"][0]["tenantId"] == azsim["tenant_id"]
     status, body, _ = arm_request(
-        "GET", f"/subscriptions/{sub}/providers/Microsoft.Storage?api-version=2021-04-01")
+        "GET", f"/subscriptions/{sub}/providers/Microsoft.Storage?api-version=2021-04-01"
+    )
     assert status == 200 and body["registrationState"] == "Registered"
     account_type = [t for t in body["resourceTypes"] if t["resourceType"] == "storageAccounts"]
     assert account_type and account_type[0]["apiVersions"]
@@ -38,7 +39,8 @@ def test_subscription_locations_tenants(arm_request: Any, azsim: dict[str, Any])
 
 def test_unknown_subscription(arm_request: Any) -> None:
     status, body, _ = arm_request(
-        "GET", f"/subscriptions/{uuid.uuid4()}/resourcegroups?api-version=2021-04-01")
+        "GET", f"/subscriptions/{uuid.uuid4()}/resourcegroups?api-version=2021-04-01"
+    )
     # the default principal holds no role there, so ARM refuses before looking
     assert status in (403, 404)
     assert body["error"]["code"] in ("AuthorizationFailed", "SubscriptionNotFound")
@@ -52,11 +54,13 @@ def test_api_version_checks(arm_request: Any, azsim: dict[str, Any], resource_gr
     assert status == 400 and body["error"]["code"] == "InvalidApiVersionParameter"
     assert "2021-04-01" in body["error"]["message"]
     status, body, _ = arm_request(
-        "GET", f"{group}/providers/Microsoft.Storage/storageAccounts/x?api-version=1999-01-01")
+        "GET", f"{group}/providers/Microsoft.Storage/storageAccounts/x?api-version=1999-01-01"
+    )
     assert status == 400 and body["error"]["code"] == "NoRegisteredProviderFound"
     assert "The supported api-versions are" in body["error"]["message"]
     status, body, _ = arm_request(
-        "GET", f"{group}/providers/Microsoft.Storage/noSuchThings/x?api-version=2023-01-01")
+        "GET", f"{group}/providers/Microsoft.Storage/noSuchThings/x?api-version=2023-01-01"
+    )
     assert status == 404 and body["error"]["code"] == "InvalidResourceType"
     status, body, _ = arm_request("PUT", f"{group}?api-version=2021-04-01", body={})
     assert status == 400 and body["error"]["code"] == "LocationRequired"
@@ -81,17 +85,22 @@ def test_group_update_head_and_conflicts(resource_client: Any, resource_group: s
 
 
 def test_delete_is_long_running_and_cascades(
-    make_client: Any, resource_client: Any, admin: AdminClient, azsim: dict[str, Any],
+    make_client: Any,
+    resource_client: Any,
+    admin: AdminClient,
+    azsim: dict[str, Any],
 ) -> None:
     name = f"rg-cascade-{uuid.uuid4().hex[:6]}"
     resource_client.resource_groups.create_or_update(name, {"location": "eastus"})
     storage = make_client(StorageManagementClient)
     storage.storage_accounts.begin_create(
-        name, f"st{uuid.uuid4().hex[:10]}",
+        name,
+        f"st{uuid.uuid4().hex[:10]}",
         {"location": "eastus", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"},
     ).result(timeout=60)
-    identity = make_client(ManagedServiceIdentityClient).user_assigned_identities \
-        .create_or_update(name, "doomed", {"location": "eastus"})
+    identity = make_client(ManagedServiceIdentityClient).user_assigned_identities.create_or_update(
+        name, "doomed", {"location": "eastus"}
+    )
     group_id = f"/subscriptions/{azsim['subscription_id']}/resourceGroups/{name}".lower()
     assert sum(i.lower().startswith(group_id + "/") for i in admin.state()) == 2
     other = f"rg-bystander-{uuid.uuid4().hex[:6]}"
@@ -128,8 +137,11 @@ def test_paging_follows_next_link(resource_client: Any, admin: AdminClient) -> N
     since = admin.last_seq()
     listed = [g.name for g in resource_client.resource_groups.list(top=2)]
     assert set(names) <= set(listed)
-    list_calls = [e for e in admin.requests(since)
-                  if e["method"] == "GET" and e["path"].lower().endswith("/resourcegroups")]
+    list_calls = [
+        e
+        for e in admin.requests(since)
+        if e["method"] == "GET" and e["path"].lower().endswith("/resourcegroups")
+    ]
     assert len(list_calls) >= 3  # pages of two
     tagged = list(resource_client.resource_groups.list(filter="tagName eq 'nothing-has-this'"))
     assert tagged == []
@@ -140,10 +152,14 @@ def test_paging_follows_next_link(resource_client: Any, admin: AdminClient) -> N
 def test_operation_status_resource(arm_request: Any, azsim: dict[str, Any]) -> None:
     name = f"rg-op-{uuid.uuid4().hex[:6]}"
     sub = azsim["subscription_id"]
-    arm_request("PUT", f"/subscriptions/{sub}/resourcegroups/{name}?api-version=2021-04-01",
-                body={"location": "eastus"})
+    arm_request(
+        "PUT",
+        f"/subscriptions/{sub}/resourcegroups/{name}?api-version=2021-04-01",
+        body={"location": "eastus"},
+    )
     status, _, headers = arm_request(
-        "DELETE", f"/subscriptions/{sub}/resourcegroups/{name}?api-version=2021-04-01")
+        "DELETE", f"/subscriptions/{sub}/resourcegroups/{name}?api-version=2021-04-01"
+    )
     assert status == 202
     assert int(headers["Retry-After"]) >= 1
     async_url = headers["Azure-AsyncOperation"]

@@ -27,9 +27,14 @@ def test_create_is_long_running_and_ends_succeeded(
     name = _account_name()
     since = admin.last_seq()
     poller = storage_client.storage_accounts.begin_create(
-        resource_group, name,
-        {"location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2",
-         "tags": {"purpose": "test"}},
+        resource_group,
+        name,
+        {
+            "location": "westeurope",
+            "sku": {"name": "Standard_LRS"},
+            "kind": "StorageV2",
+            "tags": {"purpose": "test"},
+        },
     )
     account = poller.result(timeout=60)
     assert poller.done()
@@ -38,8 +43,9 @@ def test_create_is_long_running_and_ends_succeeded(
     assert account.location == "westeurope"
     puts = [e for e in admin.writes(since) if e["method"] == "PUT"]
     assert [e["status"] for e in puts] == [202]
-    listed = [a.name for a in storage_client.storage_accounts.list_by_resource_group(
-        resource_group)]
+    listed = [
+        a.name for a in storage_client.storage_accounts.list_by_resource_group(resource_group)
+    ]
     assert listed == [name]
     assert name in [a.name for a in storage_client.storage_accounts.list()]
 
@@ -49,7 +55,8 @@ def test_list_keys_and_keys_stay_out_of_the_log(
 ) -> None:
     name = _account_name()
     storage_client.storage_accounts.begin_create(
-        resource_group, name,
+        resource_group,
+        name,
         {"location": "eastus", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"},
     ).result(timeout=60)
     keys = storage_client.storage_accounts.list_keys(resource_group, name).keys_property
@@ -64,7 +71,8 @@ def test_list_keys_and_keys_stay_out_of_the_log(
 def test_invalid_and_taken_names(storage_client: Any, resource_group: str) -> None:
     with pytest.raises(HttpResponseError) as raised:
         storage_client.storage_accounts.begin_create(
-            resource_group, "Bad_Name",
+            resource_group,
+            "Bad_Name",
             {"location": "eastus", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"},
         )
     assert raised.value.error.code == "AccountNameInvalid"
@@ -72,14 +80,16 @@ def test_invalid_and_taken_names(storage_client: Any, resource_group: str) -> No
     body = {"location": "eastus", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
     storage_client.storage_accounts.begin_create(resource_group, name, body).result(timeout=60)
     availability = storage_client.storage_accounts.check_name_availability(
-        {"name": name, "type": "Microsoft.Storage/storageAccounts"})
+        {"name": name, "type": "Microsoft.Storage/storageAccounts"}
+    )
     assert availability.name_available is False
 
 
 def test_delete(storage_client: Any, resource_group: str) -> None:
     name = _account_name()
     storage_client.storage_accounts.begin_create(
-        resource_group, name,
+        resource_group,
+        name,
         {"location": "eastus", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"},
     ).result(timeout=60)
     storage_client.storage_accounts.delete(resource_group, name)

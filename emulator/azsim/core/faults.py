@@ -69,8 +69,9 @@ class FaultRule:
         assert self.status is not None
         code = self.error_code or DEFAULT_CODES.get(self.status, "InjectedFault")
         headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
-        return ArmError(self.status, code, self.message or f"Injected fault: {code}.",
-                        headers=headers)
+        return ArmError(
+            self.status, code, self.message or f"Injected fault: {code}.", headers=headers
+        )
 
 
 class Faults:

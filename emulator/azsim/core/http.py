@@ -30,9 +30,7 @@ class Request:
     principal: Principal | None
     base_url: str
     sim: Sim
-    headers: CIMultiDictProxy[str] = field(
-        default_factory=lambda: CIMultiDictProxy(CIMultiDict())
-    )
+    headers: CIMultiDictProxy[str] = field(default_factory=lambda: CIMultiDictProxy(CIMultiDict()))
     form: dict[str, str] = field(default_factory=dict)  # url-encoded bodies (token requests)
     log_principal: str | None = None  # who the request log names, for non-ARM routes
 

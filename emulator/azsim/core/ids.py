@@ -53,7 +53,7 @@ def parse(resource_id: str) -> ParsedId:
 
 
 def type_with_names(resource_id: str) -> str:
-    """"Microsoft.Compute/galleries/g/images/i" as ARM's not-found messages name it."""
+    """ "Microsoft.Compute/galleries/g/images/i" as ARM's not-found messages name it."""
     segs = _segments(resource_id)
     p = _last_providers_index(segs)
     if p is None:

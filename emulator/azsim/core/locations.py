@@ -34,7 +34,7 @@ LOCATIONS: frozenset[str] = frozenset(REGIONS)
 
 
 def normalize_location(location: str, resource_type: str = "") -> str:
-    """"East US" -> "eastus"; an unknown region is ARM's 400."""
+    """ "East US" -> "eastus"; an unknown region is ARM's 400."""
     name = location.replace(" ", "").lower()
     if name not in REGIONS:
         kind = f" for resource type '{resource_type}'" if resource_type else ""

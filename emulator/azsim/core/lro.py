@@ -116,8 +116,9 @@ def operation_done(sim: Sim, *, operation_id: str) -> None:
         log.exception("on_done handler %s failed", operation["__on_done"])
         sim.conn.execute("ROLLBACK TO on_done")
         sim.conn.execute("RELEASE on_done")
-        _fail(operation, ArmError(500, "InternalServerError",
-                                  "An internal execution error occurred."))
+        _fail(
+            operation, ArmError(500, "InternalServerError", "An internal execution error occurred.")
+        )
     else:
         sim.conn.execute("RELEASE on_done")
         operation["status"] = "Succeeded"
@@ -160,8 +161,9 @@ def _operation_or_404(sim: Sim, operation_id: str) -> dict[str, Any]:
 STATUS_PATH = "/subscriptions/{subscriptionId}/providers/{namespace}/locations/{location}"
 
 
-@route("GET", STATUS_PATH + "/operations/{operationId}",
-       action="{namespace}/locations/operations/read")
+@route(
+    "GET", STATUS_PATH + "/operations/{operationId}", action="{namespace}/locations/operations/read"
+)
 def get_operation_status(req: Request) -> Response:
     operation = _operation_or_404(req.sim, req.params["operationId"])
     headers = {}
@@ -170,8 +172,11 @@ def get_operation_status(req: Request) -> Response:
     return Response(200, operation, headers)
 
 
-@route("GET", STATUS_PATH + "/operationResults/{operationId}",
-       action="{namespace}/locations/operationResults/read")
+@route(
+    "GET",
+    STATUS_PATH + "/operationResults/{operationId}",
+    action="{namespace}/locations/operationResults/read",
+)
 def get_operation_result(req: Request) -> Response:
     sim = req.sim
     operation = _operation_or_404(sim, req.params["operationId"])

@@ -18,11 +18,17 @@ def _int_param(req: Request, name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ArmError(400, "InvalidQueryParameterValue",
-                       f"The value '{raw}' of query parameter '{name}' is invalid.") from None
+        raise ArmError(
+            400,
+            "InvalidQueryParameterValue",
+            f"The value '{raw}' of query parameter '{name}' is invalid.",
+        ) from None
     if value < 0:
-        raise ArmError(400, "InvalidQueryParameterValue",
-                       f"The value '{raw}' of query parameter '{name}' is invalid.")
+        raise ArmError(
+            400,
+            "InvalidQueryParameterValue",
+            f"The value '{raw}' of query parameter '{name}' is invalid.",
+        )
     return value
 
 

@@ -233,7 +233,9 @@ class Sim:
         name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"owner:{subscription_id}:{default.object_id}"))
         assignment_id = f"{sub_id}/providers/Microsoft.Authorization/roleAssignments/{name}"
         if self.store.get(assignment_id) is None:
-            self.store.put(assignment_id, owner_assignment(assignment_id, name, sub_id, default.object_id))
+            self.store.put(
+                assignment_id, owner_assignment(assignment_id, name, sub_id, default.object_id)
+            )
 
     def ensure_defaults(self) -> None:
         with self.transaction():

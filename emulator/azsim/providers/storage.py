@@ -14,16 +14,36 @@ from typing import Any
 from azsim.core import ArmError, Request, Response, Sim, event, iso, not_found, route
 
 STORAGE_API_VERSIONS = (
-    "2019-06-01", "2021-04-01", "2021-09-01", "2022-05-01", "2022-09-01", "2023-01-01",
-    "2023-04-01", "2023-05-01", "2024-01-01", "2025-01-01", "2025-06-01", "2026-09-01",
+    "2019-06-01",
+    "2021-04-01",
+    "2021-09-01",
+    "2022-05-01",
+    "2022-09-01",
+    "2023-01-01",
+    "2023-04-01",
+    "2023-05-01",
+    "2024-01-01",
+    "2025-01-01",
+    "2025-06-01",
+    "2026-09-01",
 )
 ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
-ACCOUNTS = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}" \
+ACCOUNTS = (
+    "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
     "/providers/Microsoft.Storage/storageAccounts"
+)
 CREATE_SECONDS = 20.0
 _NAME = re.compile(r"^[a-z0-9]{3,24}$")
-SKUS = {"Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Premium_LRS",
-        "Premium_ZRS", "Standard_GZRS", "Standard_RAGZRS"}
+SKUS = {
+    "Standard_LRS",
+    "Standard_GRS",
+    "Standard_RAGRS",
+    "Standard_ZRS",
+    "Premium_LRS",
+    "Premium_ZRS",
+    "Standard_GZRS",
+    "Standard_RAGZRS",
+}
 
 
 def _body(req: Request) -> dict[str, Any]:
@@ -45,8 +65,9 @@ def _endpoints(sim: Sim, name: str) -> dict[str, str]:
 def _keys(sim: Sim, resource_id: str) -> list[str]:
     """Two stable keys per account; the configured blob key first, so Azurite accepts it."""
     seed = f"{sim.tenant_id}:{resource_id.lower()}"
-    keys = [base64.b64encode(hashlib.sha512(f"{seed}:{n}".encode()).digest()).decode()
-            for n in (1, 2)]
+    keys = [
+        base64.b64encode(hashlib.sha512(f"{seed}:{n}".encode()).digest()).decode() for n in (1, 2)
+    ]
     configured = sim.config("blob_key")
     return [configured, keys[1]] if configured else keys
 
@@ -61,14 +82,19 @@ def _name_taken_elsewhere(sim: Sim, name: str, resource_id: str) -> bool:
 def _validate_name(name: str) -> None:
     if not _NAME.match(name):
         raise ArmError(
-            400, "AccountNameInvalid",
+            400,
+            "AccountNameInvalid",
             f"{name} is not a valid storage account name. Storage account name must be between "
             "3 and 24 characters in length and use numbers and lower-case letters only.",
         )
 
 
-@route("PUT", ACCOUNTS + "/{accountName}", api_versions=STORAGE_API_VERSIONS,
-       action="Microsoft.Storage/storageAccounts/write")
+@route(
+    "PUT",
+    ACCOUNTS + "/{accountName}",
+    api_versions=STORAGE_API_VERSIONS,
+    action="Microsoft.Storage/storageAccounts/write",
+)
 def put_account(req: Request) -> Response:
     name = req.params["accountName"]
     _validate_name(name)
@@ -77,15 +103,20 @@ def put_account(req: Request) -> Response:
     if existing is not None:
         return Response.ok(_update(req, existing, body))
     if _name_taken_elsewhere(req.sim, name, req.path):
-        raise ArmError(409, "StorageAccountAlreadyTaken",
-                       f"The storage account named {name} is already taken.")
+        raise ArmError(
+            409, "StorageAccountAlreadyTaken", f"The storage account named {name} is already taken."
+        )
     sku = (body.get("sku") or {}).get("name")
     if sku not in SKUS:
-        raise ArmError(400, "InvalidRequestPropertyValue" if sku else "MissingRequiredProperty",
-                       f"The value '{sku}' is not valid for property 'sku.name'.")
+        raise ArmError(
+            400,
+            "InvalidRequestPropertyValue" if sku else "MissingRequiredProperty",
+            f"The value '{sku}' is not valid for property 'sku.name'.",
+        )
     if not body.get("kind") or not body.get("location"):
-        raise ArmError(400, "MissingRequiredProperty",
-                       "The properties 'kind' and 'location' are required.")
+        raise ArmError(
+            400, "MissingRequiredProperty", "The properties 'kind' and 'location' are required."
+        )
     location = req.sim.normalize_location(body["location"], "storageAccounts")
     props = body.get("properties") or {}
     account = {
@@ -108,27 +139,48 @@ def put_account(req: Request) -> Response:
             "allowBlobPublicAccess": props.get("allowBlobPublicAccess", False),
             "allowSharedKeyAccess": props.get("allowSharedKeyAccess", True),
             "publicNetworkAccess": props.get("publicNetworkAccess", "Enabled"),
-            "networkAcls": props.get("networkAcls") or {
-                "bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [],
-                "defaultAction": "Allow"},
-            "encryption": {"keySource": "Microsoft.Storage",
-                           "services": {"blob": {"enabled": True, "keyType": "Account"},
-                                        "file": {"enabled": True, "keyType": "Account"}}},
+            "networkAcls": props.get("networkAcls")
+            or {
+                "bypass": "AzureServices",
+                "virtualNetworkRules": [],
+                "ipRules": [],
+                "defaultAction": "Allow",
+            },
+            "encryption": {
+                "keySource": "Microsoft.Storage",
+                "services": {
+                    "blob": {"enabled": True, "keyType": "Account"},
+                    "file": {"enabled": True, "keyType": "Account"},
+                },
+            },
         },
     }
     req.sim.store.put(req.path, account)
-    return req.sim.lro(req, resource_id=req.path, status=202, body=None,
-                       duration=CREATE_SECONDS, on_done=account_created,
-                       on_done_args={"account_id": req.path}, location=location)
+    return req.sim.lro(
+        req,
+        resource_id=req.path,
+        status=202,
+        body=None,
+        duration=CREATE_SECONDS,
+        on_done=account_created,
+        on_done_args={"account_id": req.path},
+        location=location,
+    )
 
 
 def _update(req: Request, account: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     if "tags" in body:
         account["tags"] = body["tags"] or {}
     for key, value in (body.get("properties") or {}).items():
-        if key in ("accessTier", "supportsHttpsTrafficOnly", "minimumTlsVersion",
-                   "allowBlobPublicAccess", "allowSharedKeyAccess", "publicNetworkAccess",
-                   "networkAcls"):
+        if key in (
+            "accessTier",
+            "supportsHttpsTrafficOnly",
+            "minimumTlsVersion",
+            "allowBlobPublicAccess",
+            "allowSharedKeyAccess",
+            "publicNetworkAccess",
+            "networkAcls",
+        ):
             account["properties"][key] = value
     req.sim.store.put(req.path, account)
     return account
@@ -143,8 +195,12 @@ def account_created(sim: Sim, *, account_id: str) -> None:
     sim.store.put(account_id, account)
 
 
-@route("PATCH", ACCOUNTS + "/{accountName}", api_versions=STORAGE_API_VERSIONS,
-       action="Microsoft.Storage/storageAccounts/write")
+@route(
+    "PATCH",
+    ACCOUNTS + "/{accountName}",
+    api_versions=STORAGE_API_VERSIONS,
+    action="Microsoft.Storage/storageAccounts/write",
+)
 def patch_account(req: Request) -> Response:
     account = req.sim.store.get(req.path)
     if account is None:
@@ -152,8 +208,12 @@ def patch_account(req: Request) -> Response:
     return Response.ok(_update(req, account, _body(req)))
 
 
-@route("GET", ACCOUNTS + "/{accountName}", api_versions=STORAGE_API_VERSIONS,
-       action="Microsoft.Storage/storageAccounts/read")
+@route(
+    "GET",
+    ACCOUNTS + "/{accountName}",
+    api_versions=STORAGE_API_VERSIONS,
+    action="Microsoft.Storage/storageAccounts/read",
+)
 def get_account(req: Request) -> Response:
     account = req.sim.store.get(req.path)
     if account is None:
@@ -161,51 +221,89 @@ def get_account(req: Request) -> Response:
     return Response.ok(account)
 
 
-@route("DELETE", ACCOUNTS + "/{accountName}", api_versions=STORAGE_API_VERSIONS,
-       action="Microsoft.Storage/storageAccounts/delete")
+@route(
+    "DELETE",
+    ACCOUNTS + "/{accountName}",
+    api_versions=STORAGE_API_VERSIONS,
+    action="Microsoft.Storage/storageAccounts/delete",
+)
 def delete_account(req: Request) -> Response:
     if not req.sim.store.delete_under(req.path):
         return Response.no_content()
     return Response.ok(None)
 
 
-@route("POST", ACCOUNTS + "/{accountName}/listKeys", api_versions=STORAGE_API_VERSIONS,
-       action="Microsoft.Storage/storageAccounts/listkeys/action")
+@route(
+    "POST",
+    ACCOUNTS + "/{accountName}/listKeys",
+    api_versions=STORAGE_API_VERSIONS,
+    action="Microsoft.Storage/storageAccounts/listkeys/action",
+)
 def list_keys(req: Request) -> Response:
     account_id = req.path.rsplit("/", 1)[0]
     account = req.sim.store.get(account_id)
     if account is None:
         raise not_found(account_id)
     created = account["properties"]["creationTime"]
-    return Response.ok({"keys": [
-        {"keyName": f"key{n}", "value": value, "permissions": "FULL", "creationTime": created}
-        for n, value in enumerate(_keys(req.sim, account["id"]), start=1)
-    ]})
+    return Response.ok(
+        {
+            "keys": [
+                {
+                    "keyName": f"key{n}",
+                    "value": value,
+                    "permissions": "FULL",
+                    "creationTime": created,
+                }
+                for n, value in enumerate(_keys(req.sim, account["id"]), start=1)
+            ]
+        }
+    )
 
 
-@route("GET", ACCOUNTS, api_versions=STORAGE_API_VERSIONS,
-       action="Microsoft.Storage/storageAccounts/read")
+@route(
+    "GET",
+    ACCOUNTS,
+    api_versions=STORAGE_API_VERSIONS,
+    action="Microsoft.Storage/storageAccounts/read",
+)
 def list_accounts_in_group(req: Request) -> Response:
     group = req.path.split("/providers/", 1)[0]
     return req.sim.page(req, req.sim.store.by_type(ACCOUNT_TYPE, group))
 
 
-@route("GET", "/subscriptions/{subscriptionId}/providers/Microsoft.Storage/storageAccounts",
-       api_versions=STORAGE_API_VERSIONS, action="Microsoft.Storage/storageAccounts/read")
+@route(
+    "GET",
+    "/subscriptions/{subscriptionId}/providers/Microsoft.Storage/storageAccounts",
+    api_versions=STORAGE_API_VERSIONS,
+    action="Microsoft.Storage/storageAccounts/read",
+)
 def list_accounts(req: Request) -> Response:
     scope = f"/subscriptions/{req.params['subscriptionId']}"
     return req.sim.page(req, req.sim.store.by_type(ACCOUNT_TYPE, scope))
 
 
-@route("POST", "/subscriptions/{subscriptionId}/providers/Microsoft.Storage"
-       "/checkNameAvailability", api_versions=STORAGE_API_VERSIONS,
-       action="Microsoft.Storage/checknameavailability/read")
+@route(
+    "POST",
+    "/subscriptions/{subscriptionId}/providers/Microsoft.Storage/checkNameAvailability",
+    api_versions=STORAGE_API_VERSIONS,
+    action="Microsoft.Storage/checknameavailability/read",
+)
 def check_name(req: Request) -> Response:
     name = str(_body(req).get("name", ""))
     if not _NAME.match(name):
-        return Response.ok({"nameAvailable": False, "reason": "AccountNameInvalid",
-                            "message": f"{name} is not a valid storage account name."})
+        return Response.ok(
+            {
+                "nameAvailable": False,
+                "reason": "AccountNameInvalid",
+                "message": f"{name} is not a valid storage account name.",
+            }
+        )
     if any(a["name"].lower() == name for a in req.sim.store.by_type(ACCOUNT_TYPE)):
-        return Response.ok({"nameAvailable": False, "reason": "AlreadyExists",
-                            "message": f"The storage account named {name} is already taken."})
+        return Response.ok(
+            {
+                "nameAvailable": False,
+                "reason": "AlreadyExists",
+                "message": f"The storage account named {name} is already taken.",
+            }
+        )
     return Response.ok({"nameAvailable": True})
