@@ -58,8 +58,10 @@ def stand_in_dir() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def sim(stand_in_dir: Path) -> Sim:
-    return Sim(azsim_session.describe(stand_in_dir))
+def sim(stand_in_dir: Path) -> Iterator[Sim]:
+    running = Sim(azsim_session.describe(stand_in_dir))
+    yield running
+    running.close()
 
 
 def make_group(sim: Sim) -> str:

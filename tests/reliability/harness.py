@@ -115,6 +115,51 @@ class Sim:
         env.update(extra or {})
         return env
 
+    _server: subprocess.Popen[str] | None = None
+
+    def _server_run(
+        self,
+        module: str,
+        args_file: str,
+        env: dict[str, str] | None,
+        transcript: Path,
+        timeout: float,
+    ) -> tuple[str, str]:
+        """Run the module in a fresh child of the warm module server (see module_server.py)."""
+        if self._server is None or self._server.poll() is not None:
+            self._server = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("module_server.py"))],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=self.environment(),
+                cwd=REPO_ROOT,
+            )
+        out, err = transcript.with_suffix(".out"), transcript.with_suffix(".err")
+        request = {
+            "module": module,
+            "args_file": args_file,
+            "env": self.environment(env),
+            "stdout": str(out),
+            "stderr": str(err),
+        }
+        assert self._server.stdin and self._server.stdout
+        self._server.stdin.write(json.dumps(request) + "\n")
+        self._server.stdin.flush()
+        if not self._server.stdout.readline():
+            raise RuntimeError("the module server stopped")
+        try:
+            return out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
+        finally:
+            out.unlink(missing_ok=True)
+            err.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.stdin.close() if self._server.stdin else None
+            self._server.wait(timeout=30)
+            self._server = None
+
     def mark(self) -> int:
         return self.admin.last_seq()
 
@@ -146,21 +191,13 @@ class Sim:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(payload, handle)
             args_file = handle.name
+        transcript = transcript_path(label or module)
         try:
-            completed = subprocess.run(
-                [sys.executable, "-m", f"{MODULE_PACKAGE}.{module}", args_file],
-                capture_output=True,
-                text=True,
-                env=self.environment(env),
-                timeout=timeout,
-                check=False,
-                cwd=REPO_ROOT,
-            )
+            stdout, stderr = self._server_run(module, args_file, env, transcript, timeout)
         finally:
             os.unlink(args_file)
-        transcript_path(label or module).write_text(
-            completed.stdout + "\n" + completed.stderr, encoding="utf-8"
-        )
+        transcript.write_text(stdout + "\n" + stderr, encoding="utf-8")
+        completed = subprocess.CompletedProcess([], 0, stdout, stderr)
         try:
             result = json.loads(completed.stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):
