@@ -17,6 +17,8 @@ from test_compute_support import (
     vm_body,
 )
 
+from azsim.client import AdminError
+
 TRUSTED = [{"name": "SecurityType", "value": "TrustedLaunchSupported"}]
 
 
@@ -369,3 +371,52 @@ def test_put_adds_a_region_that_replicates_while_the_others_stay_done(
         ("East US", 1),
         ("Japan East", 3),
     ]
+
+
+def test_a_region_made_to_fail_reads_failed_while_the_others_complete(
+    compute_client: Any, resource_group: str, arm: Arm, gallery: str
+) -> None:
+    vm = generalized_vm(compute_client, resource_group, arm, "failvm")
+    image = managed_image(compute_client, resource_group, arm, "failimage", vm.id)
+    arm.admin.call(
+        "POST",
+        "compute/replication-failures",
+        {"region": "West Europe", "version": "1.0.0", "message": "quota exceeded"},
+    )
+    body = version_body(image.id, regions=[{"name": "eastus"}, {"name": "westeurope"}])
+    created = publish(compute_client, arm, resource_group, "linux", "1.0.0", body)
+    assert created.provisioning_state == "Succeeded"  # its home region holds a replica
+    path = arm.gallery_path(resource_group, "gal") + "/images/linux/versions/1.0.0"
+    _, read, _ = arm.call("GET", path, query={"$expand": "ReplicationStatus"})
+    status = read["properties"]["replicationStatus"]
+    assert status["aggregatedState"] == "Failed"
+    summary = {s["region"]: (s["state"], s["details"]) for s in status["summary"]}
+    assert summary == {"East US": ("Completed", ""), "West Europe": ("Failed", "quota exceeded")}
+    assert arm.admin.call("GET", "compute/replication-failures") == {"value": []}  # used up
+
+
+def test_a_home_region_made_to_fail_fails_the_version(
+    compute_client: Any, resource_group: str, arm: Arm, gallery: str
+) -> None:
+    vm = generalized_vm(compute_client, resource_group, arm, "homevm")
+    image = managed_image(compute_client, resource_group, arm, "homeimage", vm.id)
+    arm.admin.call("POST", "compute/replication-failures", {"region": "eastus"})
+    try:
+        error = error_of(
+            lambda: publish(
+                compute_client, arm, resource_group, "linux", "2.0.0", version_body(image.id)
+            )
+        )
+    finally:
+        arm.admin.call("DELETE", "compute/replication-failures")
+    assert error.error.code == "ReplicationFailed"
+    path = arm.gallery_path(resource_group, "gal") + "/images/linux/versions/2.0.0"
+    _, read, _ = arm.call("GET", path)
+    assert read["properties"]["provisioningState"] == "Failed"
+
+
+def test_replication_failure_rules_are_checked(arm: Arm) -> None:
+    for body in ({}, {"region": "nowhere"}, {"region": "eastus", "count": 0}):
+        with pytest.raises(AdminError) as raised:
+            arm.admin.call("POST", "compute/replication-failures", body)
+        assert raised.value.status == 400

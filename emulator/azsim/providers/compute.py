@@ -16,7 +16,7 @@ from azsim.core import ids
 from azsim.core.errors import ArmError, not_found
 from azsim.core.http import Request, Response
 from azsim.core.routing import event, route
-from azsim.providers import compute_images, compute_machines
+from azsim.providers import compute_faults, compute_images, compute_machines
 from azsim.providers import compute_rules as rules
 from azsim.providers.compute_sources import (
     DEFINITION,
@@ -97,6 +97,15 @@ def version_provisioned(sim: Sim, *, resource_id: str) -> None:
             entry.update(failed=True, details=message)
         mark(sim, resource_id, body, "Failed")
         raise ArmError(404, "NotFound", message)
+    home = (body.get("__replication") or {}).get(body.get("location", ""), {})
+    if home.get("failed"):
+        mark(sim, resource_id, body, "Failed")
+        raise ArmError(
+            500,
+            "ReplicationFailed",
+            f"Replication of the gallery image version '{body['name']}' to its home region "
+            f"'{body['location']}' failed: {home.get('details', '')}",
+        )
     mark(sim, resource_id, body, "Succeeded")
 
 
@@ -600,6 +609,7 @@ def prepare_version(
     plan = rules.replication_plan(
         publishing["targetRegions"], location, publishing["replicationMode"], now, previous
     )
+    compute_faults.apply_replication_failures(sim, version_id, plan, previous)
     body["__replication"] = plan
     body["__sizeGB"] = facts.size_gb
     body["__facts"] = dataclasses.asdict(facts)
