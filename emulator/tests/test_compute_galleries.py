@@ -211,9 +211,12 @@ def test_community_gallery(compute_client: Any, resource_group: str) -> None:
     ).result()
     kept = again.properties.sharing_profile.community_gallery_info
     assert kept.public_names == community.public_names
-    assert compute_client.galleries.get(
-        resource_group, "community"
-    ).properties.sharing_profile.community_gallery_info.public_names == community.public_names
+    assert (
+        compute_client.galleries.get(
+            resource_group, "community"
+        ).properties.sharing_profile.community_gallery_info.public_names
+        == community.public_names
+    )
     error = error_of(
         lambda: compute_client.galleries.begin_create_or_update(
             resource_group, "community2", gallery_body(sharingProfile={"permissions": "Community"})
