@@ -55,6 +55,13 @@ ANSIBLE_NAMES = {
     "none",
 }
 COMPUTE_API_VERSION = "2026-03-03"
+# Job templates whose run fails for a known defect outside this test, with the defect.
+KNOWN_FAILURES = {
+    "promote_version": (
+        "promoting a version Image Builder made is refused: the role's update sends no source "
+        "(InvalidParameter: the gallery image version needs a source)"
+    ),
+}
 
 
 def tracked_playbooks() -> list[str]:
@@ -281,6 +288,25 @@ def prepare(template: dict[str, Any], stand_in: azsim_session.StandIn, token: st
         ).raise_for_status()
 
 
+def versions_path(variables: dict[str, Any]) -> str:
+    return (
+        f"/resourceGroups/{variables['goldenimage_resource_group']}/providers"
+        f"/Microsoft.Compute/galleries/{variables['goldenimage_gallery']}/images"
+        f"/{variables['goldenimage_image_name']}/versions"
+    )
+
+
+def staged_version(stand_in: azsim_session.StandIn, token: str, variables: dict[str, Any]) -> str:
+    versions = arm_get(stand_in, token, versions_path(variables))["value"]
+    staged = [
+        version["name"]
+        for version in versions
+        if version["properties"]["publishingProfile"].get("excludeFromLatest")
+    ]
+    assert staged, "the build_image job template (run first) staged no version"
+    return str(staged[-1])
+
+
 def verify(template: dict[str, Any], stand_in: azsim_session.StandIn, token: str) -> None:
     """Read what the job made straight from ARM, not from the playbook's output."""
     variables = launch_variables(template)
@@ -290,7 +316,7 @@ def verify(template: dict[str, Any], stand_in: azsim_session.StandIn, token: str
             f"/galleries/{variables['demo_gallery']}/images/{variables['demo_image']}"
         )
         assert arm_get(stand_in, token, path)["properties"]["osType"] == "Linux"
-    if "goldenimage_gallery" in variables:
+    if "goldenimage_image" in variables:
         path = (
             f"/resourceGroups/{variables['goldenimage_resource_group']}/providers"
             f"/Microsoft.Compute/galleries/{variables['goldenimage_gallery']}/images"
@@ -298,6 +324,13 @@ def verify(template: dict[str, Any], stand_in: azsim_session.StandIn, token: str
         )
         (version,) = arm_get(stand_in, token, path)["value"]
         assert version["properties"]["provisioningState"] == "Succeeded"
+    if "goldenimage_version" in variables:
+        version = arm_get(
+            stand_in,
+            token,
+            f"{versions_path(variables)}/{variables['goldenimage_version']}",
+        )
+        assert not version["properties"]["publishingProfile"].get("excludeFromLatest")
     if "clone_gallery_name" in variables:
         path = (
             f"/resourceGroups/{variables['clone_gallery_resource_group']}/providers"
@@ -319,6 +352,9 @@ def test_job_template_runs_with_the_credential_variables_only(
     token = azsim_session.management_token(stand_in)
     prepare(template, stand_in, token)
     variables = launch_variables(template)
+    if "goldenimage_version" in variables and not variables["goldenimage_version"]:
+        # The operator answers with the version an earlier build_image job staged.
+        variables["goldenimage_version"] = staged_version(stand_in, token, variables)
     variables["ansible_python_interpreter"] = sys.executable
     extra_vars_file = tmp_path / "extra_vars.json"
     extra_vars_file.write_text(json.dumps(variables))
@@ -338,5 +374,10 @@ def test_job_template_runs_with_the_credential_variables_only(
         check=False,
         timeout=600,
     )
+    stem = Path(template["collection_playbook"]).stem
+    if completed.returncode != 0 and stem in KNOWN_FAILURES:
+        pytest.xfail(KNOWN_FAILURES[stem])
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert stem not in KNOWN_FAILURES, f"{stem} runs now: remove it from KNOWN_FAILURES"
+    template = dict(template, example_answers={**template["example_answers"], **variables})
     verify(template, stand_in, token)
