@@ -6,6 +6,7 @@ tests/output/reliability/scenarios.md, which `docs/reliability.md` reproduces.
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import tempfile
@@ -62,6 +63,16 @@ def sim(stand_in_dir: Path) -> Iterator[Sim]:
     running = Sim(azsim_session.describe(stand_in_dir))
     yield running
     running.close()
+    # Every transcript, including those written after test_access's own scan.
+    info = json.loads((stand_in_dir / "azsim.json").read_text(encoding="utf-8"))
+    watched = [info["client_secret"], Path(info["federated_token_file"]).read_text().strip()]
+    leaks = [
+        path.name
+        for path in OUTPUT_DIR.glob("*.log")
+        if any(value in path.read_text(encoding="utf-8", errors="replace") for value in watched)
+    ]
+    if leaks:
+        pytest.fail(f"a secret of the stand-in appears in {', '.join(sorted(leaks))}")
 
 
 def make_group(sim: Sim) -> str:
