@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -46,3 +47,17 @@ def test_lint_collection_docs(tmp_path: Path) -> None:
         timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)(#[^)]*)?\)")
+
+
+def test_relative_links_in_the_guides_resolve() -> None:
+    broken = []
+    for page in sorted((REPO_ROOT / "docs").rglob("*.md")):
+        for target, _anchor in LINK.findall(page.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(REPO_ROOT)}: {target}")
+    assert not broken, "\n".join(broken)
