@@ -77,7 +77,7 @@ def theirs() -> dict[str, set]:
     ansible_doc = PEER_VENV / "bin" / "ansible-doc"
     if not ansible_doc.exists():
         pytest.skip(
-            "azure.azcollection is not installed in .venv-azcollection (make bench makes it)"
+            "azure.azcollection is not installed in .venv-azcollection (make bench-peer makes it)"
         )
     modules = sorted(
         {
