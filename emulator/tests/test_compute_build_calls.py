@@ -238,3 +238,30 @@ def test_version_copied_from_a_version_keeps_its_data_disks(sim: Sim, definition
     )
     disks = copy["properties"]["storageProfile"]["dataDiskImages"]
     assert disks == [{"lun": 2, "hostCaching": "ReadOnly", "sizeInGB": 64}]
+
+
+def test_a_built_version_can_be_updated_without_a_source_reference(
+    sim: Sim, definition_id: str
+) -> None:
+    # Promote a staged build output: a PUT that changes publishing only, as a client sends it
+    # after reading the version back, with no source in its storage profile.
+    version_id = f"{definition_id}/versions/1.0.0"
+    publish(sim, version_id, [{"name": "eastus"}])
+    advance(sim, compute.rules.HOME_REPLICATION_SECONDS["Full"] + 1)
+    existing = sim.store.get(version_id)
+    assert existing is not None
+    payload = {
+        "location": "eastus",
+        "properties": {
+            "publishingProfile": {
+                "targetRegions": [{"name": "eastus"}, {"name": "westeurope"}],
+                "storageAccountType": "Standard_ZRS",
+                "excludeFromLatest": False,
+            }
+        },
+    }
+    body, _ = compute.prepare_version(sim, version_id, payload, None, existing)
+    profile = body["properties"]["publishingProfile"]
+    assert profile["excludeFromLatest"] is False
+    assert [r["name"] for r in profile["targetRegions"]] == ["eastus", "westeurope"]
+    assert body["__facts"] == existing["__facts"]

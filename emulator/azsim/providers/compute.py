@@ -582,6 +582,9 @@ def prepare_version(
     storage = props.get("storageProfile") or {}
     if existing and not rules.source_key(storage):
         storage = {**storage, **source_only(existing["properties"].get("storageProfile") or {})}
+    if facts is None and existing and not rules.source_key(storage) and existing.get("__facts"):
+        # A version a build distributed has no source reference to re-read: keep what it was made from.
+        facts = rules.SourceFacts(**existing["__facts"])
     if facts is None:
         facts = resolve_source(
             sim, storage, definition["properties"], principal_object_id, version_id
