@@ -13,7 +13,7 @@ COLLECTIONS_DIR := .tmp/collections
 COLLECTION_ENV := PYTHONPATH=$(CURDIR)/$(COLLECTIONS_DIR) ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(COLLECTIONS_DIR)
 
 .PHONY: help test venvs venv venv-oldest system-deps collection-link lint sanity \
-	units emulator-tests integration checks ansible-lint changelog-lint packaging ecosystem demo clean
+	units emulator-tests integration reliability reliability-doc checks ansible-lint changelog-lint packaging ecosystem demo clean
 
 help:
 	@echo "make test    every check: lint, sanity, unit, stand-in, integration, packaging"
@@ -70,6 +70,15 @@ emulator-tests: venv
 integration: venvs collection-link
 	hack/pytest_stage.sh integration $(PYTHON) tests/integration -n 2 \
 		--ansible-venv $(VENV) --ansible-venv $(VENV_OLDEST)
+
+# Fault matrix, bad input, check mode, secrets and access, against a stand-in of its own.
+reliability: venv collection-link
+	hack/pytest_stage.sh reliability $(PYTHON) tests/reliability -n 2
+
+# Rewrite the scenario table of docs/reliability.md from a full run.
+reliability-doc: venv collection-link
+	$(PYTHON) -m pytest tests/reliability -n 2 -q || true
+	$(PYTHON) tests/reliability/render_doc.py
 
 packaging: venv
 	hack/pytest_stage.sh packaging $(PYTHON) tests/packaging

@@ -3,7 +3,7 @@
 # all, print per-stage timings, and end with the pytest totals on one line.
 set -uo pipefail
 
-stages=(lint sanity units emulator-tests integration checks packaging ecosystem)
+stages=(lint sanity units emulator-tests integration reliability checks packaging ecosystem)
 report_dir=tests/output/junit
 rm -rf "$report_dir"
 mkdir -p "$report_dir"
