@@ -32,7 +32,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def scenario_id(nodeid: str) -> str:
     """`test_faults.py::test_x[a]` -> `faults::x[a]`."""
-    path, _, name = nodeid.partition("::")
+    path, _sep, name = nodeid.partition("::")
     return f"{Path(path).stem.removeprefix('test_')}::{name.removeprefix('test_')}"
 
 
@@ -43,7 +43,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     lines = ["| category | scenario | result |", "|---|---|---|"]
     for scenario in sorted(outcomes):
-        category, _, name = scenario.partition("::")
+        category, _sep, name = scenario.partition("::")
         lines.append(f"| {category} | `{name}` | {outcomes[scenario]} |")
     (OUTPUT_DIR / "scenarios.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -55,7 +55,7 @@ def main() -> None:
         pid = os.fork()
         if pid == 0:
             run_child(request)
-        _, status = os.waitpid(pid, 0)
+        status = os.waitpid(pid, 0)[1]
         sys.stdout.write(json.dumps({"rc": os.waitstatus_to_exitcode(status)}) + "\n")
         sys.stdout.flush()
 

@@ -21,8 +21,8 @@ def main() -> int:
     ]
     table = "\n".join(table.splitlines()[:2] + rows)
     text = DOC.read_text(encoding="utf-8")
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
     DOC.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}", encoding="utf-8")
     print(f"{len(rows)} scenarios written to {DOC.relative_to(REPO_ROOT)}")
     return 0

@@ -236,7 +236,7 @@ def test_no_secret_in_any_output_at_full_verbosity(sim: Sim, ids: dict[str, str]
             {"name": "show", "ansible.builtin.debug": {"var": "changed"}},
         ],
     }
-    status, output, _ = sim.run_playbook([play], extra_args=["-vvvv"], label="access-vvvv")
+    status, output, _requests = sim.run_playbook([play], extra_args=["-vvvv"], label="access-vvvv")
     assert status == 0, output[-3000:]
     assert "description" in output  # the run really produced its diff and results
     leaks = scan(watched)

@@ -121,7 +121,7 @@ def test_check_mode_of_a_build_starts_nothing(sim: Sim, ids: dict[str, str]) -> 
     assert not predicted.failed and predicted.writes == [], predicted.describe()
     real = sim.run("image_build", args, label="real-image_build")
     assert not real.failed, real.describe()
-    assert predicted.changed == real.changed is True
+    assert predicted.changed and real.changed
     predicted_again = sim.run("image_build", args, check=True)
     assert not predicted_again.changed and predicted_again.writes == []
     assert not sim.run("image_build", args).changed

@@ -309,7 +309,7 @@ def test_two_writers_on_one_version(sim: Sim, ids: dict[str, str]) -> None:
     results: list[ModuleRun] = []
     threads = [
         threading.Thread(target=lambda: results.append(sim.run(operation.module, args)))
-        for _ in range(2)
+        for _writer in range(2)
     ]
     for thread in threads:
         thread.start()
