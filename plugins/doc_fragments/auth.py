@@ -79,6 +79,10 @@ options:
       - The Azure cloud, V(AzureCloud), V(AzureChinaCloud) or V(AzureUSGovernment), or the HTTPS
         URL of an Azure Resource Manager whose metadata document is at
         C(<url>/metadata/endpoints) (Azure Stack Hub).
+      - The endpoints read from a metadata URL are kept for 24 hours in a per-user cache file
+        (mode 0600, no secrets) in C(goldenimage.azure) under E(XDG_CACHE_HOME), default
+        C(~/.cache), or in the directory E(GOLDENIMAGE_AZURE_CACHE_DIR) names, so later tasks do
+        not read the document again.
       - When not set, E(AZURE_CLOUD_ENVIRONMENT), the credentials profile, or V(AzureCloud) is
         used.
     type: str

@@ -4,14 +4,21 @@
 
 A cloud is one of the named public clouds or an ARM metadata URL (the Azure Stack Hub
 mechanism: ``GET <url>/metadata/endpoints?api-version=2015-01-01``).
+
+A cloud resolved from a metadata URL is remembered for a day in a small per-user cache file
+(:class:`CloudCache`): every task is a new process, and the endpoints of a cloud do not change
+between two tasks. The file holds endpoints only, never a secret.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 METADATA_API_VERSION = "2015-01-01"
@@ -109,6 +116,10 @@ KNOWN_CLOUDS: dict[str, CloudEnvironment] = {
 
 DEFAULT_CLOUD = "AzureCloud"
 
+CLOUD_CACHE_TTL_SECONDS = 24 * 3600
+CLOUD_CACHE_FILE = "clouds.json"
+CACHE_DIR_VARIABLE = "GOLDENIMAGE_AZURE_CACHE_DIR"
+
 MetadataFetcher = Callable[[str, "bool | str"], dict[str, Any]]
 
 
@@ -146,11 +157,83 @@ def cloud_from_metadata(url: str, document: dict[str, Any]) -> CloudEnvironment:
     )
 
 
+def cache_directory(env: Mapping[str, str] | None = None) -> str:
+    """The collection's per-user cache directory.
+
+    ``GOLDENIMAGE_AZURE_CACHE_DIR`` if set, otherwise ``goldenimage.azure`` under
+    ``XDG_CACHE_HOME`` (default ``~/.cache``).
+    """
+    environ = os.environ if env is None else env
+    explicit = environ.get(CACHE_DIR_VARIABLE)
+    if explicit:
+        return explicit
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "goldenimage.azure")
+
+
+class EntryStore(Protocol):
+    """Expiring JSON entries by key (``_auth.TokenFileCache`` is one)."""
+
+    def get(self, key: str, margin: float = 0.0) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, entry: dict[str, Any]) -> None: ...
+
+
+class CloudCache:
+    """Clouds resolved from metadata URLs, keyed by the URL and the TLS trust used to read it.
+
+    Any problem with the store (unreadable, corrupt, read-only, an entry of the wrong shape)
+    only means the metadata is read again: the cache can save a request, never fail a task.
+    """
+
+    def __init__(
+        self,
+        store: EntryStore,
+        ttl: float = CLOUD_CACHE_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._ttl = ttl
+        self._clock = clock
+
+    @staticmethod
+    def key(url: str, verify: bool | str) -> str:
+        trust = verify if isinstance(verify, str) else ("system" if verify else "unverified")
+        return json.dumps(["cloud", url, trust])
+
+    def load(self, url: str, verify: bool | str) -> CloudEnvironment | None:
+        try:
+            entry = self._store.get(self.key(url, verify))
+        except Exception:
+            return None
+        if not entry:
+            return None
+        fields: dict[str, str] = {}
+        for name in ("resource_manager", "login_endpoint", "audience"):
+            value = entry.get(name)
+            if not isinstance(value, str) or not value:
+                return None  # an entry of another shape is read again, not trusted
+            fields[name] = value
+        return CloudEnvironment(name=url, **fields)
+
+    def save(self, url: str, verify: bool | str, cloud: CloudEnvironment) -> None:
+        entry = {
+            "resource_manager": cloud.resource_manager,
+            "login_endpoint": cloud.login_endpoint,
+            "audience": cloud.audience,
+            "expires_on": self._clock() + self._ttl,
+        }
+        # A cache that cannot be written only means the next task reads the metadata again.
+        with contextlib.suppress(Exception):
+            self._store.put(self.key(url, verify), entry)
+
+
 def resolve_cloud(
     name_or_url: str | None,
     *,
     verify: bool | str = True,
     fetch: MetadataFetcher = fetch_json,
+    cache: CloudCache | None = None,
 ) -> CloudEnvironment:
     """Turn a cloud name (case-insensitive) or an ARM metadata URL into its endpoints."""
     value = (name_or_url or DEFAULT_CLOUD).strip()
@@ -163,6 +246,10 @@ def resolve_cloud(
             f"Unknown cloud_environment {value!r}: use one of {names} or an ARM metadata URL (https://...)."
         )
     base = value.rstrip("/")
+    if cache is not None:
+        cached = cache.load(base + "/", verify)
+        if cached is not None:
+            return cached
     metadata_url = f"{base}/metadata/endpoints?api-version={METADATA_API_VERSION}"
     try:
         document = fetch(metadata_url, verify)
@@ -174,4 +261,7 @@ def resolve_cloud(
         raise CloudEnvironmentError(
             f"Cannot read the ARM metadata at {metadata_url}: {reason}"
         ) from exc
-    return cloud_from_metadata(base + "/", document)
+    cloud = cloud_from_metadata(base + "/", document)
+    if cache is not None:
+        cache.save(base + "/", verify, cloud)
+    return cloud

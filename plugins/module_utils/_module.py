@@ -41,6 +41,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._auth import (
     MANAGED_IDENTITY,
     AuthConfigurationError,
     AuthSettings,
+    TokenFileCache,
     build_credential,
     resolve_auth,
 )
@@ -50,8 +51,11 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._clients import 
     connection_verify,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import (
+    CLOUD_CACHE_FILE,
+    CloudCache,
     CloudEnvironment,
     CloudEnvironmentError,
+    cache_directory,
     resolve_cloud,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._diff import DiffTracker
@@ -68,6 +72,11 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import (
 )
 
 SETUP_ERRORS = (AuthConfigurationError, CloudEnvironmentError, MissingSdkError)
+
+
+def default_cloud_cache() -> CloudCache:
+    """The per-user cache of clouds read from metadata URLs (see ``_cloud.CloudCache``)."""
+    return CloudCache(TokenFileCache(os.path.join(cache_directory(), CLOUD_CACHE_FILE)))
 
 
 class AzureModule:
@@ -161,7 +170,9 @@ class AzureModule:
     def cloud(self) -> CloudEnvironment:
         if self._cloud is None:
             name = self.auth.cloud_environment
-            self._cloud = self._setup(lambda: resolve_cloud(name, verify=self.verify))
+            self._cloud = self._setup(
+                lambda: resolve_cloud(name, verify=self.verify, cache=default_cloud_cache())
+            )
         return self._cloud
 
     @property

@@ -48,3 +48,9 @@ def module_runner() -> Callable[..., ModuleResult]:
         return run_module(main, params, **flags)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
+    """Each test gets its own collection cache, so no test sees what another one cached."""
+    monkeypatch.setenv("GOLDENIMAGE_AZURE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

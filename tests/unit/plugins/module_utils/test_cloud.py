@@ -5,15 +5,23 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
+from ansible_collections.goldenimage.azure.plugins.module_utils._auth import TokenFileCache
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import (
+    CloudCache,
     CloudEnvironmentError,
+    cache_directory,
     resolve_cloud,
 )
 
@@ -127,12 +135,14 @@ def test_unreachable_metadata_is_a_clear_error() -> None:
 
 
 class MetadataHandler(BaseHTTPRequestHandler):
+    paths: ClassVar[list[str]] = []
     documents: ClassVar[dict[str, bytes]] = {
         "/good/metadata/endpoints": json.dumps(STACK_METADATA).encode(),
         "/list/metadata/endpoints": b"[]",
     }
 
     def do_GET(self) -> None:
+        self.paths.append(self.path)
         body = self.documents.get(self.path.split("?")[0])
         self.send_response(200 if body is not None else 404)
         self.send_header("Content-Type", "application/json")
@@ -168,3 +178,141 @@ def test_metadata_is_fetched_over_http_with_open_url(
         resolve_cloud(f"{metadata_server}/missing")
     with pytest.raises(CloudEnvironmentError, match="is not a JSON object"):
         resolve_cloud(f"{metadata_server}/list")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def file_cache(tmp_path: Path, clock: Clock) -> CloudCache:
+    return CloudCache(TokenFileCache(str(tmp_path / "cache" / "clouds.json"), clock), clock=clock)
+
+
+def test_cached_cloud_is_reused_until_it_expires(tmp_path: Path) -> None:
+    clock, fetch = Clock(), RecordingFetch(STACK_METADATA)
+    first = resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock))
+    clock.now += 23 * 3600
+    again = resolve_cloud("https://arm.example/", fetch=fetch, cache=file_cache(tmp_path, clock))
+    assert again == first and len(fetch.urls) == 1
+    assert again.is_adfs and again.scope == first.scope
+    path = tmp_path / "cache" / "clouds.json"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert "adfs.local.azurestack.external" in path.read_text()
+    clock.now += 2 * 3600
+    resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock))
+    assert len(fetch.urls) == 2
+
+
+def test_another_url_or_ca_bundle_is_fetched_again(tmp_path: Path) -> None:
+    clock, fetch = Clock(), RecordingFetch(STACK_METADATA)
+    calls: list[tuple[str, bool | str]] = [
+        ("https://arm.example", "/ca.pem"),
+        ("https://arm.example", "/ca.pem"),
+        ("https://other.example", "/ca.pem"),
+        ("https://arm.example", "/other-ca.pem"),
+        ("https://arm.example", True),
+        ("https://arm.example", False),
+        ("https://arm.example", "/ca.pem"),
+    ]
+    for url, verify in calls:
+        resolve_cloud(url, verify=verify, fetch=fetch, cache=file_cache(tmp_path, clock))
+    assert [url.split("/metadata")[0] for url in fetch.urls] == [
+        "https://arm.example",
+        "https://other.example",
+        "https://arm.example",
+        "https://arm.example",
+        "https://arm.example",
+    ]
+    assert fetch.verify == ["/ca.pem", "/ca.pem", "/other-ca.pem", True, False]
+
+
+CACHE_KEY = json.dumps(["cloud", "https://arm.example/", "system"])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        "[]",
+        json.dumps({CACHE_KEY: "x"}),
+        json.dumps({CACHE_KEY: {"resource_manager": "", "expires_on": 9e12}}),
+    ],
+)
+def test_corrupt_cache_is_refetched_and_rewritten(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "cache" / "clouds.json"
+    path.parent.mkdir()
+    path.write_text(content)
+    clock, fetch = Clock(), RecordingFetch(STACK_METADATA)
+    resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock))
+    resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock))
+    assert len(fetch.urls) == 1
+
+
+def test_unwritable_cache_only_costs_the_request(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("a file where the directory should be")
+    clock, fetch = Clock(), RecordingFetch(STACK_METADATA)
+    for _ in range(2):
+        cloud = resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock))
+        assert cloud.is_adfs
+    assert len(fetch.urls) == 2
+
+
+def test_failed_fetch_is_not_cached(tmp_path: Path) -> None:
+    clock = Clock()
+    with pytest.raises(CloudEnvironmentError):
+        resolve_cloud(
+            "https://arm.example",
+            fetch=RecordingFetch({"authentication": {}}),
+            cache=file_cache(tmp_path, clock),
+        )
+    fetch = RecordingFetch(STACK_METADATA)
+    resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock))
+    assert len(fetch.urls) == 1
+
+
+def test_cache_directory_follows_the_variable_then_xdg_then_home() -> None:
+    assert cache_directory({"GOLDENIMAGE_AZURE_CACHE_DIR": "/c", "XDG_CACHE_HOME": "/x"}) == "/c"
+    assert cache_directory({"XDG_CACHE_HOME": "/x"}) == "/x/goldenimage.azure"
+    assert cache_directory({}).endswith(os.path.join(".cache", "goldenimage.azure"))
+
+
+RESOLVE_IN_A_NEW_PROCESS = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import resolve_cloud
+from ansible_collections.goldenimage.azure.plugins.module_utils._module import default_cloud_cache
+print(resolve_cloud(sys.argv[2], cache=default_cloud_cache()).arm_url)
+"""
+
+
+def test_a_second_process_reads_no_metadata_and_a_changed_url_is_read(
+    metadata_server: str, tmp_path: Path
+) -> None:
+    collections_root = str(Path(__file__).resolve().parents[4] / ".tmp" / "collections")
+    environ = {
+        **os.environ,
+        "NO_PROXY": "127.0.0.1",
+        "GOLDENIMAGE_AZURE_CACHE_DIR": str(tmp_path / "user-cache"),
+    }
+    MetadataHandler.paths.clear()
+    outputs = []
+    for url in (f"{metadata_server}/good", f"{metadata_server}/good", f"{metadata_server}/list"):
+        done = subprocess.run(
+            [sys.executable, "-c", RESOLVE_IN_A_NEW_PROCESS, collections_root, url],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        outputs.append((done.returncode, done.stdout.strip()))
+    assert outputs[:2] == [(0, f"{metadata_server}/good/")] * 2
+    assert outputs[2][0] != 0  # another URL is read again (this one serves no cloud)
+    assert [path.split("?")[0] for path in MetadataHandler.paths] == [
+        "/good/metadata/endpoints",
+        "/list/metadata/endpoints",
+    ]
