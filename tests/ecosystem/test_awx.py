@@ -56,12 +56,7 @@ ANSIBLE_NAMES = {
 }
 COMPUTE_API_VERSION = "2026-03-03"
 # Job templates whose run fails for a known defect outside this test, with the defect.
-KNOWN_FAILURES = {
-    "promote_version": (
-        "promoting a version Image Builder made is refused: the role's update sends no source "
-        "(InvalidParameter: the gallery image version needs a source)"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def tracked_playbooks() -> list[str]:
