@@ -225,10 +225,12 @@ class AzureModule:
 
     def waiter(self) -> Waiter:
         """A waiter for the ``wait`` / ``wait_timeout`` options (a do-nothing one in check mode)."""
+        timeout = self.params.get("wait_timeout")
         return make_waiter(
             self.check_mode,
             bool(self.params.get("wait", True)),
-            self.params.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT,
+            # 0 is a deadline already reached, not "use the default".
+            DEFAULT_WAIT_TIMEOUT if timeout is None else timeout,
         )
 
     def _setup(self, step: Callable[[], Any]) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -312,3 +313,13 @@ def test_timeout_reports_the_partial_state(module_runner: Runner) -> None:
     assert result.failed and result["timed_out"] is True
     assert result.msg == "Timed out after 7 seconds waiting for resource group rg1."
     assert result["resource_group"] == {"name": "rg1", "provisioning_state": "Creating"}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [(0, 0), (5, 5), (None, _module.DEFAULT_WAIT_TIMEOUT)]
+)
+def test_waiter_keeps_a_zero_timeout(given: int | None, expected: int) -> None:
+    # wait_timeout: 0 is a deadline that has already passed, not a request for the default.
+    module = object.__new__(AzureModule)
+    module.module = SimpleNamespace(params={"wait": True, "wait_timeout": given}, check_mode=False)
+    assert module.waiter().timeout == expected
