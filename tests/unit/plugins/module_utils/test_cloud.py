@@ -255,9 +255,11 @@ def test_corrupt_cache_is_refetched_and_rewritten(tmp_path: Path, content: str) 
 def test_unwritable_cache_only_costs_the_request(tmp_path: Path) -> None:
     (tmp_path / "cache").write_text("a file where the directory should be")
     clock, fetch = Clock(), RecordingFetch(STACK_METADATA)
-    for _ in range(2):
-        cloud = resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock))
-        assert cloud.is_adfs
+    clouds = [
+        resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock)),
+        resolve_cloud("https://arm.example", fetch=fetch, cache=file_cache(tmp_path, clock)),
+    ]
+    assert clouds[0] == clouds[1] and clouds[0].is_adfs
     assert len(fetch.urls) == 2
 
 
