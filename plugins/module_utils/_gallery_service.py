@@ -136,14 +136,16 @@ class GalleryService:
 
     def put_gallery(
         self, resource_group: str, name: str, body: dict[str, Any], waiter: Waiter
-    ) -> None:
+    ) -> dict[str, Any] | None:
+        """The gallery as the finished operation returns it (None when not awaited)."""
         label = gallery_label(resource_group, name)
-        self._run(
+        result = self._run(
             lambda: self._compute.galleries.begin_create_or_update(resource_group, name, body),
             waiter,
             verb="create or update",
             resource=label,
         )
+        return None if result is None else as_dict(result)
 
     def share_gallery(
         self, resource_group: str, name: str, update: dict[str, Any], waiter: Waiter

@@ -599,3 +599,31 @@ def test_a_missing_resource_group_is_named_before_any_write(
     result = module_runner(gallery.main, gallery_args())
     assert result.failed and "Resource group 'rg-images' does not exist" in result.msg
     assert compute.calls.writes() == []
+
+
+def test_create_reads_the_gallery_once_and_uses_the_operations_answer(
+    compute: FakeCompute, module_runner: Runner
+) -> None:
+    args = gallery_args(location="eastus", description="images")
+    created = module_runner(gallery.main, args)
+    assert created.changed and created["gallery"]["unique_name"]
+    assert [call[:2] for call in compute.calls] == [
+        ("galleries", "get"),
+        ("galleries", "begin_create_or_update"),
+    ]
+    assert (
+        module_runner(gallery.main, gallery_args(description="images"))["gallery"]
+        == (created["gallery"])
+    )
+
+
+def test_groups_sharing_is_read_back_with_its_groups(
+    compute: FakeCompute, module_runner: Runner
+) -> None:
+    sharing = {"permission": "Groups", "subscriptions": [OTHER_SUB]}
+    module_runner(gallery.main, gallery_args(sharing=sharing))
+    assert compute.calls[-1] == (
+        "galleries",
+        "get",
+        ("rg-images", "gal1", {"expand": "SharingProfile/Groups"}),
+    )
