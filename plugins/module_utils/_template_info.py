@@ -29,7 +29,9 @@ TEMPLATE_INFO_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "name": {"type": "str"},
     "resource_group": {"type": "str"},
     "include_run_outputs": {"type": "bool", "default": True},
-    "include_triggers": {"type": "bool", "default": True},
+    # Off by default: a trigger read is one more request per template, and a no-op of this
+    # module should cost one ARM read per template it reports.
+    "include_triggers": {"type": "bool", "default": False},
 }
 
 

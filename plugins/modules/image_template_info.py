@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Returns one image template, the templates of a resource group, or every template of the
     subscription, each with the status of its last build, the outputs of that build (artifact
-    ids and URIs per run output name) and its source-image triggers.
+    ids and URIs per run output name) and, on request, its source-image triggers.
   - The result is always a list, empty when nothing matches. Errors (for example missing
     permissions) fail the task; they are never reported as an empty list.
 author:
@@ -36,7 +36,7 @@ options:
     description:
       - Read the triggers of each template (one request per template).
     type: bool
-    default: true
+    default: false
 extends_documentation_fragment:
   - goldenimage.azure.auth
   - goldenimage.azure.attributes
@@ -66,10 +66,15 @@ EXAMPLES = r"""
     msg: "{{ found.image_templates[0].run_outputs.gallery.artifact_id }}"
   when: found.image_templates | length > 0 and found.image_templates[0].run_outputs.gallery is defined
 
+- name: Read one template with its source-image triggers
+  goldenimage.azure.image_template_info:
+    name: golden-ubuntu
+    resource_group: rg-images
+    include_triggers: true
+
 - name: List every template of the subscription, without the extra reads
   goldenimage.azure.image_template_info:
     include_run_outputs: false
-    include_triggers: false
 """
 
 RETURN = r"""
@@ -117,7 +122,6 @@ image_templates:
       last_run_status: {run_state: Succeeded, run_sub_state: Distributing}
       run_outputs:
         vhd: {artifact_id: null, artifact_uri: "https://example.blob.core.windows.net/vhds/golden.vhd", provisioning_state: Succeeded}
-      triggers: []
 """
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule  # noqa: E402

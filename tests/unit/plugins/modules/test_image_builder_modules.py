@@ -23,6 +23,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._module import A
 from ansible_collections.goldenimage.azure.plugins.modules import (
     image_build,
     image_template,
+    image_template_info,
     image_template_trigger,
 )
 from ansible_collections.goldenimage.azure.tests.unit.azure_fakes import (
@@ -384,3 +385,32 @@ def test_a_deactivated_trigger_is_recreated_when_asked(
     assert result["trigger"]["active"] is True
     methods = [call.split()[0] for call in arm_calls(azure)]
     assert methods[:3] == ["GET", "DELETE", "PUT"]
+
+
+# --- image_template_info ----------------------------------------------------------------------
+
+
+def test_info_reads_the_template_only_unless_triggers_are_asked_for(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    azure.add("GET", TEMPLATE_URL, Reply(200, template_body()))
+    azure.add("GET", r"/golden/triggers\?", page([trigger_body()]))
+    found = module_runner(image_template_info.main, BUILD)
+    assert not found.failed, found.msg
+    assert [call.split()[0] for call in arm_calls(azure)] == ["GET"]
+    template = found["image_templates"][0]
+    assert template["run_outputs"] == {} and "triggers" not in template
+    start = len(arm_calls(azure))
+    with_triggers = module_runner(image_template_info.main, dict(BUILD, include_triggers=True))
+    assert len(arm_calls(azure)[start:]) == 2
+    assert [t["name"] for t in with_triggers["image_templates"][0]["triggers"]] == ["on-new-source"]
+
+
+def test_info_reads_run_outputs_of_a_built_template(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    azure.add("GET", TEMPLATE_URL, Reply(200, template_body(SUCCEEDED)))
+    azure.add("GET", r"/runOutputs\?", OUTPUTS)
+    found = module_runner(image_template_info.main, BUILD)
+    assert found["image_templates"][0]["run_outputs"]["vhd"]["artifact_uri"] == "https://b/x.vhd"
+    assert len(arm_calls(azure)) == 2
