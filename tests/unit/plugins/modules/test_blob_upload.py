@@ -161,3 +161,51 @@ def test_default_endpoint_follows_the_cloud() -> None:
 
 def test_redact_url_drops_sas() -> None:
     assert _blob_api.redact_url("https://a/c/b.sh?sv=1&sig=x") == "https://a/c/b.sh"
+
+
+class FakeArm:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.calls: list[tuple[str, str]] = []
+
+    def post(self, path: str, api_version: str) -> dict[str, Any]:
+        self.calls.append((path, api_version))
+        return self.document
+
+
+def test_key_from_arm_list_keys(monkeypatch: pytest.MonkeyPatch, script: Path) -> None:
+    from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
+
+    key = base64.b64encode(b"a" * 64).decode()
+    arm = FakeArm({"keys": [{"keyName": "key1", "value": key, "permissions": "FULL"}]})
+    seen: dict[str, Any] = {}
+
+    class Recorder(FakeStore):
+        def __init__(self, endpoint: str, container: str, credential: Any, *args: Any) -> None:
+            super().__init__()
+            seen["credential"] = credential
+
+    monkeypatch.setattr(_blob_api, "SdkBlobStore", Recorder)
+    monkeypatch.setattr(AzureModule, "arm", property(lambda self: arm))
+    monkeypatch.setattr(AzureModule, "subscription_id", property(lambda self: "sub-1"))
+    result = run_module(
+        blob_upload.main, params(script, auth_mode="key", resource_group="rg-images")
+    )
+    assert not result.failed, result.msg
+    assert seen["credential"]["account_key"] == key
+    assert arm.calls == [
+        (
+            "/subscriptions/sub-1/resourceGroups/rg-images/providers/Microsoft.Storage"
+            "/storageAccounts/devstoreaccount1/listKeys",
+            _blob_api.STORAGE_ARM_API_VERSION,
+        )
+    ]
+    assert key not in str(result.result)
+
+
+def test_key_mode_without_key_needs_the_resource_group(
+    monkeypatch: pytest.MonkeyPatch, script: Path
+) -> None:
+    monkeypatch.setattr(_blob_api, "SdkBlobStore", FakeStore)
+    result = run_module(blob_upload.main, params(script, auth_mode="key"))
+    assert result.failed and "resource_group" in result.msg
