@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,15 @@ class Sim:
         return self.admin.last_seq()
 
     def since(self, seq: int) -> list[dict[str, Any]]:
-        return [entry for entry in self.admin.requests(seq) if entry["seq"] > seq]
+        # The restart scenarios read the log while the stand-in may still be coming back.
+        for attempt in range(60):
+            try:
+                return [entry for entry in self.admin.requests(seq) if entry["seq"] > seq]
+            except OSError:
+                if attempt == 59:
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable")
 
     def run(
         self,

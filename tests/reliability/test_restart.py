@@ -36,12 +36,13 @@ def kill_and_restart(sim: Sim) -> None:
     info = json.loads((sim.stand_in.state_dir / "azsim.json").read_text(encoding="utf-8"))
     os.kill(info["pid"], signal.SIGKILL)
     time.sleep(0.5)
-    subprocess.run(
-        [azsim_session.azsim_command(), "start", "--dir", str(sim.stand_in.state_dir)],
-        check=True,
-        timeout=120,
-        capture_output=True,
-    )
+    command = [azsim_session.azsim_command(), "start", "--dir", str(sim.stand_in.state_dir)]
+    for attempt in range(3):  # a loaded machine may not free the port at once
+        started = subprocess.run(command, timeout=120, capture_output=True, text=True, check=False)
+        if started.returncode == 0:
+            return
+        time.sleep(1 + attempt)
+    raise AssertionError(f"azsim start failed after a kill: {started.stdout}{started.stderr}")
 
 
 def interrupted(
