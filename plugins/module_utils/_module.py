@@ -118,13 +118,8 @@ class AzureModule:
         self._arm: ArmClient | None = None
         self._subscription_id: str | None = None
         self._verify: bool | str | None = None
-        if wait and (self.params.get("wait_timeout") or 0) < 0:
-            # Refused before any request: a negative deadline would let the write go out and
-            # then report a time-out that never was.
-            self.fail(
-                f"Invalid wait_timeout {self.params['wait_timeout']}: expected a number of "
-                "seconds of 0 or more."
-            )
+        if wait:
+            self.validate_wait_timeout()
 
     # --- what the module was asked -----------------------------------------------------------
 
@@ -240,6 +235,19 @@ class AzureModule:
             self.fail_from(exc)
 
     # --- validation (before any write) -------------------------------------------------------
+
+    def validate_wait_timeout(self) -> None:
+        """Fail, naming ``wait_timeout``, when it is negative.
+
+        Refused before any request: a negative deadline would let the write go out and then
+        report a time-out that never was. Modules with a ``wait_timeout`` of their own (not the
+        shared wait option group) call this themselves.
+        """
+        if (self.params.get("wait_timeout") or 0) < 0:
+            self.fail(
+                f"Invalid wait_timeout {self.params['wait_timeout']}: expected a number of "
+                "seconds of 0 or more."
+            )
 
     def validate_pattern(self, option: str, pattern: str, expected: str) -> None:
         """Fail, naming ``option``, unless its value (when given) fully matches ``pattern``."""

@@ -235,6 +235,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._module import A
 
 def main() -> None:
     module = AzureModule(BUILD_ARGUMENT_SPEC, result_key="build")
+    module.validate_wait_timeout()
     run_image_build(module)
 
 

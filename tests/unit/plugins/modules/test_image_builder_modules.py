@@ -211,6 +211,15 @@ OUTPUTS = page(
 BUILD = {"name": "golden", "resource_group": "rg"}
 
 
+def test_a_negative_wait_timeout_is_refused_before_any_request(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    result = module_runner(image_build.main, dict(BUILD, wait_timeout=-1))
+    assert result.failed
+    assert result.msg.startswith("Invalid wait_timeout -1: expected a number of seconds")
+    assert azure.requests == []
+
+
 def test_a_built_definition_is_not_built_again(azure: FakeTransport, module_runner: Runner) -> None:
     azure.add("GET", TEMPLATE_URL, Reply(200, template_body(SUCCEEDED)))
     azure.add("GET", r"/runOutputs\?", OUTPUTS)
