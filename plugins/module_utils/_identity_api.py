@@ -57,6 +57,14 @@ ROLE_ASSIGNMENT_SPEC: dict[str, dict[str, Any]] = {
 }
 
 
+GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# A subscription, optionally narrowed to a resource group and then to a provider's resource.
+SCOPE_PATTERN = (
+    rf"/?(?i:subscriptions)/{GUID_PATTERN}(/(?i:resourceGroups)/[-\w.()]+)?"
+    r"(/(?i:providers)/[^/\s]+(/[^/\s]+)+)?/?"
+)
+
+
 def _scope(value: str) -> str:
     return "/" + value.strip("/")
 
@@ -208,6 +216,16 @@ def run_role_definition(module: AzureModule) -> None:
             diff.add("assignable_scopes", before["assignable_scopes"], after["assignable_scopes"])
         if not diff.changed:
             module.exit(False, before)
+        permissions = desired["properties"]["permissions"][0]
+        given = params["actions"] is not None or params["data_actions"] is not None
+        if not permissions["actions"] and not permissions["dataActions"]:
+            # Azure stores such a role, but it grants nothing: a mistake, not a wish. A check
+            # mode run that gives neither option only looks the role up, so it may go on.
+            if given or not module.check_mode:
+                module.fail(
+                    f"The {label} needs at least one entry in actions or data_actions.",
+                    option="actions",
+                )
         if module.check_mode:
             module.exit(True, after, diff)
         written = module.arm.put(path, AUTHORIZATION_API_VERSION, desired) or {}
@@ -275,6 +293,13 @@ def assignment_view(body: dict[str, Any]) -> dict[str, Any]:
 
 def run_role_assignment(module: AzureModule) -> None:
     params = module.params
+    module.validate_pattern("principal_id", GUID_PATTERN, "an object id (a GUID)")
+    module.validate_pattern(
+        "scope",
+        SCOPE_PATTERN,
+        "/subscriptions/<subscription id>, optionally followed by /resourceGroups/<name> "
+        "and /providers/<resource type>/<name>",
+    )
     scope = _scope(params["scope"])
     label = f"role assignment of '{params['role_definition']}' to '{params['principal_id']}' at '{scope}'"
     try:

@@ -107,7 +107,11 @@ role_definition:
       description: V(CustomRole).
       type: str
     actions:
-      description: Allowed actions.
+      description:
+        - Allowed actions.
+        - A role needs at least one entry in O(actions) or O(data_actions); a write that would
+          leave it with neither is refused before any request to change it. In check mode
+          without either option the module only reports whether the role exists.
       type: list
       elements: str
     not_actions:

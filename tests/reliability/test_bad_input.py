@@ -59,9 +59,6 @@ KNOWN_GAPS = {
     "image_template-script-uri-not-http": "ARM refuses the PUT; option not named",
     "user_assigned_identity-name-characters": "the name is not checked; the identity is created",
     "user_assigned_identity-unknown-region": "the PUT goes out and ARM refuses the region",
-    "role_assignment-principal-not-a-guid": "not checked; the assignment is created",
-    "role_assignment-malformed-scope": "the PUT goes out; the message names the value only",
-    "role_definition-no-actions": "a role without actions is created",
 }
 DROP = object()
 BUILD = {"name": "relbuild", "resource_group": "@rg"}

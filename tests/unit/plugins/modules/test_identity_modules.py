@@ -303,6 +303,48 @@ def test_an_unknown_role_name_fails_naming_it(azure: FakeTransport, module_runne
     assert writes(azure) == []
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("principal_id", "alice"),
+        ("scope", "subscriptions/x"),
+        ("scope", f"/subscriptions/{SUB}/resourceGroups"),
+        ("scope", "/resourceGroups/rg"),
+    ],
+)
+def test_a_malformed_principal_or_scope_fails_naming_it_before_any_request(
+    azure: FakeTransport, module_runner: Runner, option: str, value: str
+) -> None:
+    result = module_runner(role_assignment.main, {**ASSIGN_PARAMS, option: value})
+    assert result.failed and result.msg.startswith(f"Invalid {option} "), result.msg
+    assert azure.requests == []
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        f"/subscriptions/{SUB}",
+        f"subscriptions/{SUB}/",
+        GROUP,
+        f"{GROUP}/providers/Microsoft.Compute/galleries/g1",
+        f"{GROUP}/providers/Microsoft.Compute/galleries/g1/images/img",
+    ],
+)
+def test_scopes_azure_accepts_pass_the_check(scope: str) -> None:
+    import re
+
+    assert re.fullmatch(_identity_api.SCOPE_PATTERN, scope)
+
+
+def test_a_role_without_actions_fails_before_any_write(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    azure.add("GET", r"/roleDefinitions\?", page([]))
+    result = module_runner(role_definition.main, {**ROLE_PARAMS, "actions": []})
+    assert result.failed and "actions" in result.msg, result.msg
+    assert writes(azure) == []
+
+
 def test_absent_assignment_is_deleted_in_place(azure: FakeTransport, module_runner: Runner) -> None:
     azure.add("GET", r"/roleAssignments\?", page([assignment_body()]))
     azure.add("DELETE", r"/roleAssignments/a-1\?", Reply(200, assignment_body()))
