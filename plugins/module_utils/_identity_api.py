@@ -31,6 +31,10 @@ IDENTITY_SPEC: dict[str, dict[str, Any]] = {
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
 }
 
+# Azure's rule for user-assigned identity names: 3 to 128 alphanumerics, '-' or '_', starting
+# with an alphanumeric.
+IDENTITY_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}"
+
 ROLE_DEFINITION_SPEC: dict[str, dict[str, Any]] = {
     "name": {"type": "str", "required": True},
     "scope": {"type": "str"},
@@ -96,6 +100,11 @@ def identity_view(body: dict[str, Any]) -> dict[str, Any]:
 
 def run_identity(module: AzureModule) -> None:
     params = module.params
+    module.validate_pattern(
+        "name",
+        IDENTITY_NAME_PATTERN,
+        "3 to 128 letters, digits, '-' or '_', starting with a letter or digit",
+    )
     label = (
         f"user-assigned identity '{params['name']}' in resource group '{params['resource_group']}'"
     )

@@ -57,6 +57,10 @@ _DISK_OPTIONS: dict[str, dict[str, Any]] = {
     "storage_account_type": {"type": "str", "choices": list(DISK_STORAGE_TYPES)},
 }
 
+# Azure's rule for managed image names: 1 to 80 alphanumerics, '_', '.' or '-', starting with
+# an alphanumeric and ending with an alphanumeric or '_'.
+IMAGE_NAME_PATTERN = r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?"
+
 IMAGE_SPEC: dict[str, dict[str, Any]] = {
     "name": {"type": "str", "required": True},
     "resource_group": {"type": "str", "required": True},
@@ -201,6 +205,12 @@ def source_location(service: ImageService, source: ImageSource) -> str | None:
 
 def run_image(module: AzureModule) -> NoReturn:
     params = module.params
+    module.validate_pattern(
+        "name",
+        IMAGE_NAME_PATTERN,
+        "1 to 80 letters, digits, '_', '.' or '-', starting with a letter or digit and ending "
+        "with a letter, digit or '_'",
+    )
     resource_group, name = params["resource_group"], params["name"]
     service = ImageService(module)
     try:

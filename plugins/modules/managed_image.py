@@ -25,6 +25,8 @@ options:
   name:
     description:
       - Name of the managed image.
+      - 1 to 80 letters, digits, V(_), V(.) or V(-), starting with a letter or digit and ending
+        with a letter, digit or V(_); any other name is refused before any request.
     type: str
     required: true
   resource_group:

@@ -18,7 +18,10 @@ author:
   - goldenimage.azure contributors (@goldenimage)
 options:
   name:
-    description: Name of the identity.
+    description:
+      - Name of the identity.
+      - 3 to 128 letters, digits, V(-) or V(_), starting with a letter or digit; any other
+        name is refused before any request.
     type: str
     required: true
   resource_group:

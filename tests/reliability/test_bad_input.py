@@ -52,12 +52,10 @@ KNOWN_GAPS = {
     "gallery-unknown-region": "the PUT goes out and ARM refuses the region",
     "gallery_image-unknown-region": "the PUT goes out and ARM refuses the region",
     "gallery_image_version-unknown-target-region": "the PUT goes out with the unknown region",
-    "managed_image-name-characters": "the name is not checked; the image is created",
     "image_template-version-source-of-wrong-kind": "ARM refuses the PUT; option not named",
     "image_template-two-identities": "the identity is not checked to be one resource id",
     "image_template-unknown-replication-region": "the PUT goes out; ARM names another cause",
     "image_template-script-uri-not-http": "ARM refuses the PUT; option not named",
-    "user_assigned_identity-name-characters": "the name is not checked; the identity is created",
     "user_assigned_identity-unknown-region": "the PUT goes out and ARM refuses the region",
 }
 DROP = object()

@@ -426,6 +426,16 @@ def test_managed_image_from_a_generalized_vm_then_tags_only(
     assert retagged["diff"]["after"]["tags"] == {"a": "2"}
 
 
+@pytest.mark.parametrize("name", ["bad name?", "-img", "img.", "a" * 81])
+def test_managed_image_refuses_an_invalid_name_before_any_call(
+    azure: FakeAzure, module_runner: Runner, name: str
+) -> None:
+    args = {"name": name, "resource_group": RG, "virtual_machine": "vm1"}
+    result = module_runner(managed_image.main, args)
+    assert result.failed and result.msg.startswith("Invalid name "), result.msg
+    assert azure.calls == []
+
+
 def test_managed_image_refuses_a_vm_that_is_not_generalized(
     azure: FakeAzure, module_runner: Runner
 ) -> None:

@@ -99,6 +99,17 @@ def test_identity_is_created_in_the_groups_region(
     assert "api-version=2023-01-31" in put.url
 
 
+@pytest.mark.parametrize("name", ["bad name?", "ab", "-builder", "a" * 129])
+def test_an_invalid_identity_name_fails_naming_it_before_any_request(
+    azure: FakeTransport, module_runner: Runner, name: str
+) -> None:
+    result = module_runner(
+        user_assigned_identity.main, {"name": name, "resource_group": "rg", "location": "eastus"}
+    )
+    assert result.failed and result.msg.startswith("Invalid name "), result.msg
+    assert azure.requests == []
+
+
 def test_identity_in_check_mode_sends_no_write(azure: FakeTransport, module_runner: Runner) -> None:
     azure.add("GET", r"/userAssignedIdentities/builder\?", NOT_FOUND)
     result = module_runner(
