@@ -227,14 +227,17 @@ def run_role_definition(module: AzureModule) -> None:
             module.exit(False, before)
         permissions = desired["properties"]["permissions"][0]
         given = params["actions"] is not None or params["data_actions"] is not None
-        if not permissions["actions"] and not permissions["dataActions"]:
-            # Azure stores such a role, but it grants nothing: a mistake, not a wish. A check
-            # mode run that gives neither option only looks the role up, so it may go on.
-            if given or not module.check_mode:
-                module.fail(
-                    f"The {label} needs at least one entry in actions or data_actions.",
-                    option="actions",
-                )
+        # Azure stores a role without actions, but it grants nothing: a mistake, not a wish. A
+        # check mode run that gives neither option only looks the role up, so it may go on.
+        if (
+            not permissions["actions"]
+            and not permissions["dataActions"]
+            and (given or not module.check_mode)
+        ):
+            module.fail(
+                f"The {label} needs at least one entry in actions or data_actions.",
+                option="actions",
+            )
         if module.check_mode:
             module.exit(True, after, diff)
         written = module.arm.put(path, AUTHORIZATION_API_VERSION, desired) or {}
