@@ -152,7 +152,7 @@ def test_script_runs_the_playbook_and_leaves_no_trace(tmp_path: Path) -> None:
 
 
 def test_wrong_archive_checksum_stops_before_running(tmp_path: Path) -> None:
-    archive, _ = pack(tmp_path, "packed.tar.gz")
+    archive = pack(tmp_path, "packed.tar.gz")[0]
     script = render(tmp_path, "0" * 64)
     root = tmp_path / "root"
     root.mkdir()
