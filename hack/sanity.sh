@@ -15,7 +15,7 @@ copy_dir=.tmp/ansible_collections/goldenimage/azure
 mkdir -p .tmp/locks "$copy_dir"
 exec 9>.tmp/locks/sanity.lock
 flock 9
-rsync -a --delete \
+rsync -a --delete --delete-excluded \
     --exclude=/.git --exclude=/.venv --exclude='/.venv-*' --exclude=/.tmp \
     --exclude=/.azsim --exclude=/emulator --exclude=/benchmarks --exclude=/tests/output \
     --exclude=__pycache__ --exclude=.pytest_cache --exclude=.mypy_cache \
