@@ -68,7 +68,9 @@ def tracked_playbooks() -> list[str]:
         text=True,
         check=True,
     ).stdout.split()
-    return sorted(name for name in listed if "/vars/" not in name)
+    # Git's `*` also matches across directories: keep the files directly under playbooks/
+    # (vars files and the sample customizer playbook in files/ are not collection playbooks).
+    return sorted(name for name in listed if Path(name).parent == Path("playbooks"))
 
 
 def job_templates() -> list[dict[str, Any]]:
