@@ -2,8 +2,8 @@
 
 Cells are code spans of the form `module.option[.suboption...]`. goldenimage.azure cells are
 checked against the collection's argument specs (through ansible-doc); azure.azcollection
-cells against that collection's documentation when it is installed in .venv-azcollection
-(the benchmark's peer environment), and skipped otherwise.
+cells against that collection's documentation, unpacked from the `ansible` release that
+bundles the version the tables were written against (no install: only its docs are read).
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, venv_tool
+from conftest import CACHE_DIR, REPO_ROOT, venv_tool
 
 MIGRATING = REPO_ROOT / "docs" / "migrating.md"
-PEER_VENV = REPO_ROOT / ".venv-azcollection"
 ROW = re.compile(r"^\|(.+)\|(.+)\|(.*)\|$")
 SPAN = re.compile(r"`([^`]+)`")
 
@@ -72,13 +75,52 @@ def ours() -> dict[str, set]:
     )
 
 
+# The peer release the tables were written against; its `ansible` bundle carries it.
+PEER_BUNDLE = "ansible==12.3.0"
+PEER_COLLECTION = "ansible_collections/azure/azcollection/"
+
+
+def peer_collections_path() -> Path:
+    """A collections path holding azure.azcollection's files, cached under .tmp/ecosystem.
+
+    Only its documentation is read, so the files are unpacked from the `ansible` wheel
+    rather than installed with the peer's SDK requirements.
+    """
+    target = CACHE_DIR / f"peer-docs-{PEER_BUNDLE.split('==')[1]}"
+    stamp = target / ".ready"
+    if stamp.exists():
+        return target
+    download = target.with_name(target.name + "-wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--disable-pip-version-check",
+            "--dest",
+            str(download),
+            PEER_BUNDLE,
+        ],
+        check=True,
+        timeout=600,
+    )
+    (wheel,) = download.glob("ansible-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        members = [name for name in archive.namelist() if name.startswith(PEER_COLLECTION)]
+        assert members, f"{wheel.name} holds no azure.azcollection"
+        archive.extractall(target, members)
+    stamp.write_text(PEER_BUNDLE + "\n")
+    shutil.rmtree(download)
+    return target
+
+
 @pytest.fixture(scope="module")
 def theirs() -> dict[str, set]:
-    ansible_doc = PEER_VENV / "bin" / "ansible-doc"
-    if not ansible_doc.exists():
-        pytest.skip(
-            "azure.azcollection is not installed in .venv-azcollection (make bench-peer makes it)"
-        )
     modules = sorted(
         {
             span.split(".", 1)[0]
@@ -88,7 +130,10 @@ def theirs() -> dict[str, set]:
         }
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    return documented_options(str(ansible_doc), [f"azure.azcollection.{m}" for m in modules], env)
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(peer_collections_path())
+    return documented_options(
+        venv_tool("ansible-doc"), [f"azure.azcollection.{m}" for m in modules], env
+    )
 
 
 def test_tables_have_rows() -> None:
