@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: blob_upload
 short_description: Upload local files to an Azure Storage blob container
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Uploads local files to a blob container, such as the scripts and archives an image build
     downloads. The container is created, private, when it does not exist.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: gallery
 short_description: Create, update, share and delete Azure Compute Galleries
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps an Azure Compute Gallery (formerly Shared Image Gallery) in the state you describe, that is
     its description, tags, soft-delete policy and whom it is shared with.

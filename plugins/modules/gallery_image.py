@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: gallery_image
 short_description: Create, update and delete image definitions in an Azure Compute Gallery
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps a gallery image definition in the state you describe. A definition groups the
     versions of one image and says what they are, namely publisher, offer and SKU, operating system,

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: gallery_image_info
 short_description: List image definitions of Azure Compute Galleries
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns one image definition, the definitions of a gallery, those of every gallery of a
     resource group, or those of every gallery of the subscription.

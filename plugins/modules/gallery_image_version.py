@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: gallery_image_version
 short_description: Publish, replicate, update and delete Azure Compute Gallery image versions
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps one version of a gallery image definition in the state you describe, that is where it is
     replicated, how many replicas each region holds, whether C(latest) may resolve to it, its

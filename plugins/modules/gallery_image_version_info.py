@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: gallery_image_version_info
 short_description: Read Azure Compute Gallery image versions and resolve latest
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns one version of an image definition, every version in semantic order (so V(1.10.0)
     comes after V(1.9.0)), or the version C(latest) resolves to.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: gallery_image_version_prune
 short_description: Delete old versions of an Azure Compute Gallery image definition
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps the newest O(keep_newest) versions and/or the versions published within the last
     O(older_than_days) days, and deletes the others. With both options, a version is deleted

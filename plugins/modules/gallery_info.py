@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: gallery_info
 short_description: List Azure Compute Galleries
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns one gallery, the galleries of a resource group, or every gallery of the subscription.
   - The result is always a list, empty when nothing matches. Errors (for example missing

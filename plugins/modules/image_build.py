@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: image_build
 short_description: Build an image from an Azure VM Image Builder template, declaratively
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes sure the current definition of an image template has been built.
   - With O(state=succeeded), when the last build of the template succeeded and the template was

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: image_template
 short_description: Create, update, replace and delete Azure VM Image Builder templates
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps an Azure VM Image Builder image template in the state you describe.
   - Azure cannot update most of a template in place. Only O(identity), O(tags), O(distribute)

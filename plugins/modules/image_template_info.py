@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: image_template_info
 short_description: List Azure VM Image Builder templates with their builds and triggers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns one image template, the templates of a resource group, or every template of the
     subscription, each with the status of its last build, the outputs of that build (artifact

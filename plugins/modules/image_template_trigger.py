@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: image_template_trigger
 short_description: Create and delete source-image triggers of Azure VM Image Builder templates
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps a trigger of an image template present or absent. A C(SourceImage) trigger makes
     Azure build the template whenever a newer version of its C(latest) source image appears.

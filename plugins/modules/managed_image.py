@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: managed_image
 short_description: Capture, tag and delete Azure managed images
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Creates a managed image (C(Microsoft.Compute/images)) from a generalized virtual machine or
     from an OS disk given as a managed disk, a snapshot or a VHD blob, with optional data disks.

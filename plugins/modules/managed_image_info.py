@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: managed_image_info
 short_description: Read Azure managed images
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns one managed image, the images of a resource group, or every image of the
     subscription.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: role_assignment
 short_description: Assign and unassign Azure roles
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps one role assignment (C(Microsoft.Authorization/roleAssignments)) of a role to a
     principal at a scope, such as a custom role to the identity Azure VM Image Builder builds as.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: role_definition
 short_description: Create, update and delete Azure custom role definitions
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps one custom role (C(Microsoft.Authorization/roleDefinitions)) with exactly the
     actions listed, such as a least-privilege role for Azure VM Image Builder.

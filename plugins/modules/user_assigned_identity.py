@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: user_assigned_identity
 short_description: Create, tag and delete user-assigned managed identities
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps one user-assigned managed identity (C(Microsoft.ManagedIdentity/userAssignedIdentities)),
     such as the identity Azure VM Image Builder builds as.
