@@ -100,8 +100,10 @@ clean:
 
 .PHONY: bench bench-peer
 
+# BENCH_ARGS passes options to run.py (e.g. BENCH_ARGS=--quick); BENCH_TASKS sets --tasks.
+BENCH_ARGS ?=
 bench: venv collection-link
-	$(PYTHON) benchmarks/run.py
+	$(PYTHON) benchmarks/run.py $(BENCH_ARGS)
 
 bench-peer:
 	benchmarks/peer_venv.sh .venv-azcollection
