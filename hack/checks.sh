@@ -17,6 +17,7 @@ check "action group" "$venv_dir/bin/python" hack/check_action_group.py
 check "collection version" "$venv_dir/bin/python" hack/check_version.py
 check "sanity ignores" hack/check_no_sanity_ignores.sh
 check "changelog fragments" "$venv_dir/bin/antsibull-changelog" lint
+check "changelog fragment names" "$venv_dir/bin/python" hack/check_fragment_names.py
 check ansible-lint hack/ansible_lint.sh "$venv_dir"
 check "collection docs" hack/docs_lint.sh "$venv_dir"
 
