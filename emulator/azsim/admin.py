@@ -1,4 +1,4 @@
-"""The `/_sim/` admin API: request log, faults, seed, reset, clock, state, principals."""
+"""The `/_sim/` admin API: request log, faults, seed, reset, clock, state, principals, tokens."""
 
 from __future__ import annotations
 
@@ -147,3 +147,47 @@ def add_principal(req: Request) -> Response:
     )
     req.sim.principals.add(record)
     return Response.created(_public(record))
+
+
+@route("PATCH", "/_sim/principals/{clientId}", admin=True)
+def update_principal(req: Request) -> Response:
+    """Rotate (a new string) or revoke (null) a service principal's secret, as in Entra ID."""
+    body = _body(req)
+    record = req.sim.principals.by_client_id(req.params["clientId"])
+    if record is None:
+        raise ArmError(404, "PrincipalNotFound", f"no principal {req.params['clientId']}")
+    if "secret" in body:
+        secret = body["secret"]
+        if secret is not None and (not isinstance(secret, str) or not secret):
+            raise ArmError(400, "InvalidSecret", "secret must be a non-empty string or null")
+        record.secret = secret
+    req.sim.principals.add(record)
+    return Response.ok(_public(record))
+
+
+def _tokens(req: Request) -> dict[str, Any]:
+    return {
+        "lifetime_seconds": req.sim.tokens.lifetime,
+        "expired_before": req.sim.tokens.expired_before or None,
+    }
+
+
+@route("GET", "/_sim/tokens", admin=True)
+def get_tokens(req: Request) -> Response:
+    return Response.ok(_tokens(req))
+
+
+@route("POST", "/_sim/tokens", admin=True)
+def set_tokens(req: Request) -> Response:
+    """Token lifetime from now on (null: the default), and expiry of every token issued so far."""
+    body = _body(req)
+    if "lifetime_seconds" in body:
+        lifetime = body["lifetime_seconds"]
+        if lifetime is not None and (
+            isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime < 1
+        ):
+            raise ArmError(400, "InvalidLifetime", "lifetime_seconds must be a positive integer")
+        req.sim.tokens.set_lifetime(lifetime)
+    if body.get("expire_issued"):
+        req.sim.tokens.expire_issued()
+    return Response.ok(_tokens(req))

@@ -23,9 +23,14 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from azsim.core import ArmError, Principal, Request, Response, route
 from azsim.core.principals import PrincipalRecord
+from azsim.core.store import Settings
 from azsim.tls import ClientCertificate, load_or_create_key
 
 TOKEN_LIFETIME = 3600  # real seconds: clients refresh on their own clock
+# Settings `POST /_sim/tokens` writes: the lifetime of tokens issued from then on, and the
+# second before which every token issued counts as expired.
+LIFETIME_SETTING = "tokens.lifetime"
+EXPIRED_BEFORE_SETTING = "tokens.expired_before"
 FEDERATED_ISSUER = "https://oidc.azsim.local"
 FEDERATED_SUBJECT = "system:serviceaccount:azsim:default"
 FEDERATED_AUDIENCE = "api://AzureADTokenExchange"
@@ -99,6 +104,8 @@ class TokenService:
         self.key = key
         self.tenant_id = tenant_id
         self._verified: dict[str, tuple[dict[str, Any], Principal]] = {}
+        # Where the admin API's token lifetime and expiry live; none: the defaults.
+        self.settings: Settings | None = None
 
     @classmethod
     def load_or_create(cls, directory: Path, tenant_id: str) -> TokenService:
@@ -108,8 +115,33 @@ class TokenService:
     def issuer(self) -> str:
         return f"https://sts.windows.net/{self.tenant_id}/"
 
-    def issue(self, record: PrincipalRecord, audience: str, lifetime: int = TOKEN_LIFETIME) -> str:
-        now = int(time.time())
+    @property
+    def lifetime(self) -> int:
+        """Seconds a token issued now is valid (`expires_in` says the same, as Entra ID's does)."""
+        if self.settings is None:
+            return TOKEN_LIFETIME
+        return int(self.settings.get(LIFETIME_SETTING, TOKEN_LIFETIME))
+
+    @property
+    def expired_before(self) -> int:
+        """Tokens issued (`iat`) before this second read as expired; 0 when none was expired."""
+        return int(self.settings.get(EXPIRED_BEFORE_SETTING, 0)) if self.settings else 0
+
+    def set_lifetime(self, seconds: int | None) -> None:
+        assert self.settings is not None
+        self.settings.set(LIFETIME_SETTING, TOKEN_LIFETIME if seconds is None else seconds)
+
+    def expire_issued(self) -> None:
+        """Every token issued so far expires now; tokens issued from now on are unaffected."""
+        assert self.settings is not None
+        # Past the previous cut-off too: tokens issued since it (stamped with it) expire as well.
+        cutoff = max(int(time.time()), self.expired_before) + 1
+        self.settings.set(EXPIRED_BEFORE_SETTING, cutoff)
+
+    def issue(self, record: PrincipalRecord, audience: str, lifetime: int | None = None) -> str:
+        # Not before the expiry cut-off, so a token issued in the same second stays valid.
+        now = max(int(time.time()), self.expired_before)
+        lifetime = self.lifetime if lifetime is None else lifetime
         claims = {
             "aud": audience,
             "iss": self.issuer,
@@ -170,9 +202,13 @@ class TokenService:
         if cached is None:
             cached = self._verify(token, login)
         claims, principal = cached
-        if claims["exp"] <= time.time():
+        expires = int(claims["exp"])
+        expired = expires <= time.time()
+        if int(claims.get("iat", 0)) < self.expired_before:  # expired through the admin API
+            expires, expired = min(expires, self.expired_before - 1, int(time.time())), True
+        if expired:
             self._verified.pop(token, None)
-            expired = datetime.fromtimestamp(claims["exp"], UTC).strftime("%m/%d/%Y %H:%M:%S")
+            expired = datetime.fromtimestamp(expires, UTC).strftime("%m/%d/%Y %H:%M:%S")
             current = datetime.now(UTC).strftime("%m/%d/%Y %H:%M:%S")
             raise _arm_401(
                 "ExpiredAuthenticationToken",
@@ -407,21 +443,22 @@ def _token(req: Request, v2: bool) -> Response:
             1002012,
             "The provided value for scope or resource is not valid.",
         )
-    token = req.sim.tokens.issue(record, audience)
+    lifetime = req.sim.tokens.lifetime
+    token = req.sim.tokens.issue(record, audience, lifetime)
     body: dict[str, Any] = {
         "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME,
-        "ext_expires_in": TOKEN_LIFETIME,
+        "expires_in": lifetime,
+        "ext_expires_in": lifetime,
         "access_token": token,
     }
     if not v2:
         now = int(time.time())
         body.update(
             {
-                "expires_on": str(now + TOKEN_LIFETIME),
+                "expires_on": str(now + lifetime),
                 "not_before": str(now),
                 "resource": audience,
-                "expires_in": str(TOKEN_LIFETIME),
+                "expires_in": str(lifetime),
             }
         )
     return Response.ok(body)
@@ -564,11 +601,12 @@ def managed_identity_token(req: Request) -> Response:
             },
         )
     req.log_principal = record.client_id
-    token = req.sim.tokens.issue(record, resource)
+    lifetime = req.sim.tokens.lifetime
+    token = req.sim.tokens.issue(record, resource, lifetime)
     return Response.ok(
         {
             "access_token": token,
-            "expires_on": str(int(time.time()) + TOKEN_LIFETIME),
+            "expires_on": str(int(time.time()) + lifetime),
             "resource": resource,
             "token_type": "Bearer",
             "client_id": record.client_id,
@@ -597,7 +635,10 @@ def _select_identity(req: Request) -> PrincipalRecord | None:
 
 
 def ensure_default_principal(sim: Any, directory: Path) -> PrincipalRecord:
-    """The service principal env.sh names: secret, certificate and federated credential."""
+    """The service principal env.sh names: secret, certificate and federated credential.
+
+    Also points the token service at the settings the admin API's `/_sim/tokens` changes."""
+    sim.tokens.settings = sim.settings
     certificate = ClientCertificate.load_or_create(directory / "client-cert.pem", "azsim-client")
     record = sim.principals.by_client_id(sim.default_client_id or "")
     if record is None:
