@@ -203,10 +203,10 @@ class TokenService:
             cached = self._verify(token, login)
         claims, principal = cached
         expires = int(claims["exp"])
-        expired = expires <= time.time()
+        past_expiry = expires <= time.time()
         if int(claims.get("iat", 0)) < self.expired_before:  # expired through the admin API
-            expires, expired = min(expires, self.expired_before - 1, int(time.time())), True
-        if expired:
+            expires, past_expiry = min(expires, self.expired_before - 1, int(time.time())), True
+        if past_expiry:
             self._verified.pop(token, None)
             expired = datetime.fromtimestamp(expires, UTC).strftime("%m/%d/%Y %H:%M:%S")
             current = datetime.now(UTC).strftime("%m/%d/%Y %H:%M:%S")
