@@ -3,6 +3,8 @@
 """Pruning old gallery image versions: a plan as data, then bounded parallel deletes.
 
 The plan is what check mode returns; execution deletes exactly the plan's ``delete`` list.
+Deletes are started without polling each operation, and one paged list of the versions per
+round confirms them all: pruning hundreds of versions costs one request per version, not three.
 """
 
 from __future__ import annotations
@@ -23,8 +25,17 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._version_spec im
     OptionError,
     try_parse_version_name,
 )
+from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import (
+    Waiter,
+    WaitTimeoutError,
+)
 
 MAX_PARALLEL_LIMIT = 16
+# Seconds between confirmation lists when Azure suggests no interval, the floor of later
+# rounds, and their ceiling.
+CONFIRM_INTERVAL = 5.0
+MIN_CONFIRM_INTERVAL = 1.0
+MAX_CONFIRM_INTERVAL = 30.0
 _IN_FLIGHT_STATES = {"creating", "updating", "deleting", "migrating"}
 
 
@@ -209,25 +220,38 @@ def _deletion_reason(rules: PruneRules) -> str:
     return " and ".join(parts)
 
 
+@dataclass(frozen=True)
+class DeleteStarted:
+    """What Azure answered a DELETE: still running (accepted), or already done."""
+
+    pending: bool
+    retry_after: float | None = None
+
+
 @dataclass
 class PruneOutcome:
     deleted: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    # Accepted by Azure, not yet confirmed gone.
+    pending: list[str] = field(default_factory=list)
+    # The longest wait Azure suggested (Retry-After) for any accepted delete.
+    retry_after: float | None = None
+    timed_out: bool = False
 
 
-def execute_prune(
+def start_deletes(
     plan: PrunePlan,
     *,
     unblock: Callable[[str], Any],
-    delete: Callable[[str], Any],
-    wait: Callable[[str, Any], None],
+    delete: Callable[[str], DeleteStarted],
     max_parallel: int = 4,
 ) -> PruneOutcome:
-    """Delete the plan's versions, at most ``max_parallel`` in flight.
+    """Start the plan's deletes, at most ``max_parallel`` requests in flight, without waiting.
 
-    ``unblock(name)`` and ``delete(name)`` start an operation and return its poller;
-    ``wait(name, poller)`` waits for it against the module's deadline and raises on failure.
-    One failure does not stop the others; each is reported by name.
+    ``unblock(name)`` lifts a deletion block and returns once that has finished, so a blocked
+    version's delete is sent only after it; ``delete(name)`` sends one DELETE. One failure does
+    not stop the others; each is reported by name. Accepted deletes are left ``pending`` for
+    :func:`confirm_deleted`.
     """
     if max_parallel < 1 or max_parallel > MAX_PARALLEL_LIMIT:
         raise OptionError(
@@ -237,17 +261,81 @@ def execute_prune(
     if not plan.delete:
         return outcome
 
-    def run(decision: PruneDecision) -> None:
+    def run(decision: PruneDecision) -> DeleteStarted:
         if decision.unblock_first:
-            wait(decision.name, unblock(decision.name))
-        wait(decision.name, delete(decision.name))
+            unblock(decision.name)
+        return delete(decision.name)
 
     with ThreadPoolExecutor(max_workers=min(max_parallel, len(plan.delete))) as pool:
         futures = {decision.name: pool.submit(run, decision) for decision in plan.delete}
     for name, future in futures.items():
         error = future.exception()
-        if error is None:
-            outcome.deleted.append(name)
-        else:
+        if error is not None:
             outcome.failed[name] = str(error)
+            continue
+        started = future.result()
+        if not started.pending:
+            outcome.deleted.append(name)
+            continue
+        outcome.pending.append(name)
+        if started.retry_after is not None:
+            outcome.retry_after = max(outcome.retry_after or 0.0, started.retry_after)
     return outcome
+
+
+def confirm_deleted(
+    outcome: PruneOutcome,
+    list_versions: Callable[[], Iterable[dict[str, Any]]],
+    waiter: Waiter,
+    what: str,
+) -> None:
+    """Wait until every pending version is gone or failed, listing the versions once per round.
+
+    One paged list confirms every delete at once, instead of polling each operation. The first
+    list comes after the wait Azure suggested; later rounds back off. At the waiter's deadline
+    each version still present fails, naming its state.
+    """
+    pending = list(outcome.pending)
+    outcome.pending = []
+    if not pending:
+        return
+    suggested = outcome.retry_after if outcome.retry_after is not None else CONFIRM_INTERVAL
+    suggested = min(suggested, MAX_CONFIRM_INTERVAL)
+
+    def states() -> dict[str, str]:
+        return {
+            str(version.get("name")): str(_properties(version).get("provisioningState") or "")
+            for version in list_versions()
+        }
+
+    def settled(current: dict[str, str]) -> bool:
+        """Every pending version is gone, or Azure reports its delete failed."""
+        return all(current.get(name, "failed").lower() == "failed" for name in pending)
+
+    try:
+        final = waiter.poll_until(
+            states,
+            settled,
+            what,
+            first_delay=suggested,
+            interval=max(suggested, MIN_CONFIRM_INTERVAL),
+            max_interval=MAX_CONFIRM_INTERVAL,
+        )
+    except WaitTimeoutError as exc:
+        final = exc.partial or {}
+        outcome.timed_out = True
+    except Exception as exc:  # the deletes were sent: report each one, not only the error
+        for name in pending:
+            outcome.failed[name] = f"the delete was accepted, but confirming it failed: {exc}"
+        return
+    for name in pending:
+        state = final.get(name)
+        if state is None:
+            outcome.deleted.append(name)
+        elif state.lower() == "failed":
+            outcome.failed[name] = "the delete failed: the version's provisioning state is Failed"
+        else:
+            outcome.failed[name] = (
+                f"still present (provisioning state {state or 'unknown'}) when "
+                f"wait_timeout ({waiter.timeout:g} seconds) passed"
+            )

@@ -1,23 +1,31 @@
 # Copyright (c) goldenimage.azure contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The state machine of ``gallery_image_version_prune``: read, plan, then delete the plan."""
+"""The state machine of ``gallery_image_version_prune``: read, plan, delete the plan, confirm."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, NoReturn
 
+from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
+    is_azure_error,
+    is_not_found,
+    translate,
+)
 from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service import image_label
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
 from ansible_collections.goldenimage.azure.plugins.module_utils._prune import (
     MAX_PARALLEL_LIMIT,
+    DeleteStarted,
     PrunePlan,
     PruneRules,
-    execute_prune,
+    confirm_deleted,
     plan_prune,
+    start_deletes,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_api import UTC
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_service import (
+    GALLERY_API_VERSION,
     VersionService,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_spec import OptionError
@@ -75,7 +83,7 @@ def run_prune(module: AzureModule) -> NoReturn:
 
 
 def delete_planned(module: AzureModule, service: VersionService, plan: PrunePlan) -> list[str]:
-    """Delete the plan's versions in parallel; fail naming each version that could not be."""
+    """Delete the plan's versions; fail naming each version that could not be deleted."""
     final = module.waiter()
     # Lifting a deletion block must finish before the delete, whatever ``wait`` says.
     between = final if final.enabled else Waiter(module.params["wait_timeout"])
@@ -83,27 +91,72 @@ def delete_planned(module: AzureModule, service: VersionService, plan: PrunePlan
     def unblock(name: str) -> None:
         service.wait(service.start_unblock(name), between, verb="unblock deletion of", name=name)
 
-    def wait(name: str, poller: Any) -> None:
-        if poller is not None:
-            service.wait(poller, final, verb="delete", name=name)
-
-    outcome = execute_prune(
+    outcome = start_deletes(
         plan,
         unblock=unblock,
-        delete=service.start_delete,
-        wait=wait,
+        delete=lambda name: send_delete(module, service, name),
         max_parallel=module.params["max_parallel"],
     )
+    if final.enabled:
+        confirm_deleted(
+            outcome,
+            lambda: service.list_all(missing_ok=True),
+            final,
+            f"Azure to delete {len(outcome.pending)} versions of {service_label(service)}",
+        )
+    else:
+        # wait: false: an accepted delete counts as done; Azure finishes it on its own.
+        outcome.deleted.extend(outcome.pending)
+        outcome.pending = []
     if outcome.failed:
         failures = "; ".join(f"{name}: {error}" for name, error in sorted(outcome.failed.items()))
+        extra = {"timed_out": True} if outcome.timed_out else {}
         module.fail(
             f"{len(outcome.failed)} of {len(plan.delete)} versions could not be deleted: {failures}",
             changed=bool(outcome.deleted),
             plan=plan.to_result(),
             deleted=sorted(outcome.deleted),
-            failed=outcome.failed,
+            # Not ``failed``: fail_json sets that key to true.
+            failures=outcome.failed,
+            **extra,
         )
     return sorted(outcome.deleted)
+
+
+def send_delete(module: AzureModule, service: VersionService, name: str) -> DeleteStarted:
+    """Send one DELETE and return without polling its operation.
+
+    ``VersionService.start_delete`` returns an azure-core poller, which starts polling the
+    operation from a thread of its own as soon as it exists (two requests per version here);
+    :func:`confirm_deleted` confirms every delete with one list instead.
+    """
+    try:
+        response = module.arm.send(
+            "DELETE", service.version_id(name), GALLERY_API_VERSION
+        ).http_response
+    except Exception as exc:
+        if is_not_found(exc):
+            return DeleteStarted(pending=False)  # already gone
+        if is_azure_error(exc):
+            raise translate(exc, verb="delete", resource=service.label(name)) from exc
+        raise
+    # 202: accepted and running; 200 or 204: done (or nothing to delete).
+    return DeleteStarted(
+        pending=response.status_code == 202, retry_after=retry_after(response.headers)
+    )
+
+
+def retry_after(headers: Any) -> float | None:
+    """The ``Retry-After`` seconds of a response, or None (absent, or an HTTP date)."""
+    value = headers.get("Retry-After") if headers is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def service_label(service: VersionService) -> str:
+    return image_label(service.resource_group, service.gallery, service.image)
 
 
 def exit_with(module: AzureModule, plan: PrunePlan, deleted: list[str]) -> NoReturn:

@@ -74,13 +74,17 @@ class Waiter:
         max_interval: float = 60.0,
         backoff: float = 1.5,
         suggested_interval: Callable[[T], float | None] | None = None,
+        first_delay: float = 0.0,
     ) -> T:
         """Call ``read`` until ``predicate`` holds for its value; the last value on success.
 
         ``suggested_interval`` reads a Retry-After-like hint from a value; without one the
-        interval grows by ``backoff`` up to ``max_interval``. The last value read is the partial
-        state of the :class:`WaitTimeoutError`.
+        interval grows by ``backoff`` up to ``max_interval``. ``first_delay`` seconds pass before
+        the first read (what a service suggests an operation takes). The last value read is the
+        partial state of the :class:`WaitTimeoutError`.
         """
+        if first_delay > 0:
+            self._sleep(min(first_delay, self.remaining()))
         delay = interval
         while True:
             value = read()
@@ -123,8 +127,9 @@ class NoWaiter(Waiter):
         max_interval: float = 60.0,
         backoff: float = 1.5,
         suggested_interval: Callable[[T], float | None] | None = None,
+        first_delay: float = 0.0,
     ) -> T:
-        """Read once and return the value without waiting for ``predicate``."""
+        """Read once, at once, and return the value without waiting for ``predicate``."""
         return read()
 
 

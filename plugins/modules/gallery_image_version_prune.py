@@ -20,8 +20,13 @@ description:
     with O(force=true), unblocked first and then deleted.
   - The plan (what is deleted, kept and skipped, each with its reason) is returned in every
     mode; in check mode nothing is deleted.
-  - Deletions run in parallel, at most O(max_parallel) at a time; one failed deletion does not
-    stop the others, and the module then fails naming each version that could not be deleted.
+  - Deletions are sent in parallel, at most O(max_parallel) requests at a time, without polling
+    each deletion's operation; with O(wait=true) one list of the versions per round (after the
+    interval Azure suggests, then backing off to 30 seconds) confirms them all, until each is gone
+    or reports a failed state, or O(wait_timeout) passes. A version whose deletion is blocked is
+    unblocked (with O(force=true)) and that change awaited before its delete is sent.
+  - One failed deletion does not stop the others; the module then fails naming each version
+    that could not be deleted, and why, in RV(failures).
 author:
   - goldenimage.azure contributors (@goldenimage)
 options:
@@ -62,7 +67,7 @@ options:
     default: false
   max_parallel:
     description:
-      - How many deletions run at the same time (1 to 16).
+      - How many delete (and unblock) requests are sent at the same time (1 to 16).
     type: int
     default: 4
 extends_documentation_fragment:
@@ -125,10 +130,16 @@ deleted:
   returned: always
   type: list
   elements: str
-failed:
-  description: Version names with the error that kept each from being deleted.
+failures:
+  description:
+    - Version names with the error that kept each from being deleted (C(failed) is Ansible's
+      own flag, always true when the module fails).
   returned: when a deletion failed
   type: dict
+timed_out:
+  description: True when O(wait_timeout) passed before every deletion was confirmed.
+  returned: when the wait timed out
+  type: bool
 """
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule  # noqa: E402

@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.goldenimage.azure.plugins.module_utils import _prune as prune
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_api import UTC
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_spec import OptionError
+from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import Waiter
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -169,6 +170,10 @@ def plan_of(*entries: tuple[str, bool]) -> prune.PrunePlan:
     )
 
 
+def accepted(name: str) -> prune.DeleteStarted:
+    return prune.DeleteStarted(pending=True, retry_after=1)
+
+
 def test_execution_unblocks_first_and_bounds_concurrency() -> None:
     lock = threading.Lock()
     in_flight = 0
@@ -176,57 +181,124 @@ def test_execution_unblocks_first_and_bounds_concurrency() -> None:
     calls: list[tuple[str, str]] = []
 
     def start(kind: str) -> Any:
-        def call(name: str) -> tuple[str, str]:
+        def call(name: str) -> prune.DeleteStarted:
+            nonlocal in_flight, peak
             with lock:
                 calls.append((kind, name))
-            return (kind, name)
+                in_flight += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.02)
+            with lock:
+                in_flight -= 1
+            return accepted(name)
 
         return call
-
-    def wait(name: str, poller: tuple[str, str]) -> None:
-        nonlocal in_flight, peak
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-        time.sleep(0.02)
-        with lock:
-            in_flight -= 1
 
     plan = plan_of(
         ("1.0.0", True), ("1.1.0", False), ("1.2.0", False), ("1.3.0", False), ("1.4.0", False)
     )
-    outcome = prune.execute_prune(
-        plan, unblock=start("unblock"), delete=start("delete"), wait=wait, max_parallel=2
+    outcome = prune.start_deletes(
+        plan, unblock=start("unblock"), delete=start("delete"), max_parallel=2
     )
-    assert sorted(outcome.deleted) == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"]
-    assert outcome.failed == {}
+    assert sorted(outcome.pending) == ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"]
+    assert outcome.deleted == [] and outcome.failed == {}
+    assert outcome.retry_after == 1
     assert peak == 2
     assert calls.index(("unblock", "1.0.0")) < calls.index(("delete", "1.0.0"))
     assert ("unblock", "1.1.0") not in calls
 
 
 def test_one_failure_does_not_stop_the_others() -> None:
-    def delete(name: str) -> str:
+    def delete(name: str) -> prune.DeleteStarted:
         if name == "1.1.0":
             raise RuntimeError("Conflict: in use")
-        return name
+        return prune.DeleteStarted(pending=name == "1.0.0")
 
-    outcome = prune.execute_prune(
-        plan_of(("1.0.0", False), ("1.1.0", False)),
+    outcome = prune.start_deletes(
+        plan_of(("1.0.0", False), ("1.1.0", False), ("1.2.0", False)),
         unblock=lambda n: n,
         delete=delete,
-        wait=lambda n, p: None,
     )
-    assert outcome.deleted == ["1.0.0"]
+    assert outcome.pending == ["1.0.0"]
+    assert outcome.deleted == ["1.2.0"]  # answered 200/204: nothing to confirm
     assert outcome.failed == {"1.1.0": "Conflict: in use"}
+    assert outcome.retry_after is None
 
 
 def test_parallelism_is_bounded() -> None:
     with pytest.raises(OptionError, match="max_parallel"):
-        prune.execute_prune(
+        prune.start_deletes(
             plan_of(("1.0.0", False)),
             unblock=str,
-            delete=str,
-            wait=lambda n, p: None,
+            delete=accepted,
             max_parallel=0,
         )
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def listing(*rounds: list[dict[str, Any]]) -> tuple[list[int], Any]:
+    """A list_versions that returns each round in turn (the last one repeats), counting calls."""
+    calls = [0]
+
+    def read() -> list[dict[str, Any]]:
+        calls[0] += 1
+        return rounds[min(calls[0], len(rounds)) - 1]
+
+    return calls, read
+
+
+def test_one_list_per_round_confirms_every_delete() -> None:
+    clock = FakeClock()
+    outcome = prune.PruneOutcome(pending=["1.0.0", "1.1.0", "1.2.0"], retry_after=2)
+    calls, read = listing(
+        [version("1.1.0", 1, state="Deleting"), version("2.0.0", 0)],
+        [version("2.0.0", 0)],
+    )
+    waiter = Waiter(60, clock=clock.clock, sleep=clock.sleep)
+    prune.confirm_deleted(outcome, read, waiter, "Azure to delete")
+    assert calls == [2]
+    assert clock.sleeps == [2, 2]  # Retry-After before the first list, then the interval
+    assert sorted(outcome.deleted) == ["1.0.0", "1.1.0", "1.2.0"]
+    assert outcome.pending == [] and outcome.failed == {} and not outcome.timed_out
+
+
+def test_a_failed_state_fails_that_version_and_the_deadline_names_the_rest() -> None:
+    clock = FakeClock()
+    outcome = prune.PruneOutcome(pending=["1.0.0", "1.1.0", "1.2.0"])
+    calls, read = listing(
+        [version("1.0.0", 9, state="Failed"), version("1.1.0", 9, state="Deleting")]
+    )
+    waiter = Waiter(20, clock=clock.clock, sleep=clock.sleep)
+    prune.confirm_deleted(outcome, read, waiter, "Azure to delete")
+    assert clock.sleeps[0] == prune.CONFIRM_INTERVAL  # no Retry-After: the default interval
+    assert clock.now == 20 and calls[0] >= 2
+    assert outcome.deleted == ["1.2.0"]
+    assert outcome.timed_out
+    assert "provisioning state is Failed" in outcome.failed["1.0.0"]
+    assert outcome.failed["1.1.0"] == (
+        "still present (provisioning state Deleting) when wait_timeout (20 seconds) passed"
+    )
+
+
+def test_a_failing_list_reports_every_unconfirmed_version() -> None:
+    def read() -> list[dict[str, Any]]:
+        raise RuntimeError("throttled")
+
+    clock = FakeClock()
+    outcome = prune.PruneOutcome(pending=["1.0.0", "1.1.0"], retry_after=0)
+    prune.confirm_deleted(outcome, read, Waiter(60, clock=clock.clock, sleep=clock.sleep), "x")
+    assert clock.sleeps == []
+    assert sorted(outcome.failed) == ["1.0.0", "1.1.0"]
+    assert "confirming it failed: throttled" in outcome.failed["1.0.0"]

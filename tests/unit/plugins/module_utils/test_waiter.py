@@ -108,6 +108,18 @@ def test_poll_until_stops_at_the_deadline_with_the_last_value() -> None:
     assert sum(clock.sleeps) == pytest.approx(10)
 
 
+def test_poll_until_can_wait_before_its_first_read_within_the_deadline() -> None:
+    clock = FakeClock()
+    reads: list[float] = []
+    waiter = Waiter(10, clock=clock, sleep=clock.sleep)
+    waiter.poll_until(lambda: reads.append(clock.now), lambda value: True, "x", first_delay=3)
+    assert reads == [103.0]
+    late = Waiter(2, clock=clock, sleep=clock.sleep)
+    with pytest.raises(WaitTimeoutError):
+        late.poll_until(lambda: None, lambda value: False, "x", first_delay=30)
+    assert clock.sleeps == [3, 2]  # never past the deadline
+
+
 def test_check_mode_and_no_wait_never_wait() -> None:
     assert isinstance(make_waiter(check_mode=True), NoWaiter)
     assert isinstance(make_waiter(check_mode=False, wait=False), NoWaiter)
