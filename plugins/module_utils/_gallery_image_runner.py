@@ -41,6 +41,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service
     image_label,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
+from ansible_collections.goldenimage.azure.plugins.module_utils._regions import check_regions
 from ansible_collections.goldenimage.azure.plugins.module_utils._tags import desired_tags
 
 RANGE_SPEC: dict[str, dict[str, Any]] = {"min": {"type": "int"}, "max": {"type": "int"}}
@@ -191,6 +192,8 @@ def predict_create(
 ) -> dict[str, Any]:
     params = module.params
     resource_group, gallery, name = params["resource_group"], params["gallery_name"], params["name"]
+    # Only a new definition can ask for a region it does not have (it cannot move).
+    check_regions(module, [("location", params.get("location"))])
     location = desired["location"]
     if not location:
         # A definition lives in its gallery's region; read it only when we must.

@@ -38,6 +38,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service
     gallery_label,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
+from ansible_collections.goldenimage.azure.plugins.module_utils._regions import check_regions
 from ansible_collections.goldenimage.azure.plugins.module_utils._tags import desired_tags
 from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import Waiter
 
@@ -145,6 +146,8 @@ def ensure_gallery(
     )
     desired = desired_gallery(params, tag_change.tags if tag_change else None)
     if current is None:
+        # A new gallery is the only case with a region it does not have yet (no move).
+        check_regions(module, [("location", params.get("location"))])
         location = desired["location"] or normalize_location(
             service.resource_group_location(resource_group)
         )

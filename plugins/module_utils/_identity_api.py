@@ -16,6 +16,7 @@ from urllib.parse import quote
 from ansible_collections.goldenimage.azure.plugins.module_utils._diff import DiffTracker
 from ansible_collections.goldenimage.azure.plugins.module_utils._errors import get_or_none
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
+from ansible_collections.goldenimage.azure.plugins.module_utils._regions import check_regions
 from ansible_collections.goldenimage.azure.plugins.module_utils._tags import desired_tags
 
 IDENTITY_API_VERSION = "2023-01-31"
@@ -124,6 +125,8 @@ def run_identity(module: AzureModule) -> None:
             module.exit(True, None, diff)
         tags = desired_tags((current or {}).get("tags"), params["tags"], params["purge_tags"])
         if current is None:
+            # Only a new identity can ask for a region (an existing one cannot move).
+            check_regions(module, [("location", params["location"])])
             location = params["location"] or _group_location(module, params["resource_group"])
             body: dict[str, Any] = {"location": location, "tags": tags.tags if tags else {}}
             diff = DiffTracker()

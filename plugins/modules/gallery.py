@@ -41,6 +41,7 @@ options:
       - Azure region of the gallery, for example V(eastus) or V(East US).
       - When not set, a new gallery is created in the region of its resource group.
       - A gallery cannot move; a different region for an existing gallery is an error.
+      - A region the subscription does not offer is refused before any write.
     type: str
   description:
     description:

@@ -47,6 +47,7 @@ options:
     description:
       - Azure region of the definition; it must be the gallery's region.
       - When not set, the gallery's region is used.
+      - A region the subscription does not offer is refused before any write.
     type: str
   description:
     description:

@@ -138,7 +138,8 @@ options:
       - C(encryption) holds C(os_disk) (C(disk_encryption_set), C(confidential_vm_encryption_type),
         C(secure_vm_disk_encryption_set)) and C(data_disks) (a list of C(lun) and
         C(disk_encryption_set)).
-      - Region names compare without case or spaces; listing a region twice is an error.
+      - Region names compare without case or spaces; listing a region twice is an error, and a
+        region the subscription does not offer is refused before any write.
       - When not set, a new version goes to the gallery's region (and the source's region, when
         that differs) and an existing version keeps its regions.
     type: list

@@ -29,7 +29,9 @@ options:
     type: str
     required: true
   location:
-    description: Region of a new identity. When not set, the resource group's region.
+    description:
+      - Region of a new identity. When not set, the resource group's region.
+      - A region the subscription does not offer is refused before any write.
     type: str
   state:
     description: V(present) creates or updates the identity; V(absent) deletes it.

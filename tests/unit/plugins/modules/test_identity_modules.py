@@ -76,6 +76,15 @@ def identity_body(tags: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 NOT_FOUND = arm_error(404, "ResourceNotFound", "not found")
+LOCATIONS = Reply(
+    200,
+    {
+        "value": [
+            {"name": "eastus", "displayName": "East US"},
+            {"name": "westeurope", "displayName": "West Europe"},
+        ]
+    },
+)
 
 
 # --- user_assigned_identity -------------------------------------------------------------------
@@ -112,13 +121,43 @@ def test_an_invalid_identity_name_fails_naming_it_before_any_request(
 
 def test_identity_in_check_mode_sends_no_write(azure: FakeTransport, module_runner: Runner) -> None:
     azure.add("GET", r"/userAssignedIdentities/builder\?", NOT_FOUND)
+    azure.add("GET", rf"/subscriptions/{SUB}/locations\?", LOCATIONS)
     result = module_runner(
         user_assigned_identity.main,
-        {"name": "builder", "resource_group": "rg", "location": "eastus"},
+        {"name": "builder", "resource_group": "rg", "location": "East US"},
         check_mode=True,
     )
     assert result.changed and not result.failed
     assert writes(azure) == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_new_identity_in_an_unknown_region_fails_naming_it_before_any_write(
+    azure: FakeTransport, module_runner: Runner, check_mode: bool
+) -> None:
+    azure.add("GET", r"/userAssignedIdentities/builder\?", NOT_FOUND)
+    azure.add("GET", rf"/subscriptions/{SUB}/locations\?", LOCATIONS)
+    result = module_runner(
+        user_assigned_identity.main,
+        {"name": "builder", "resource_group": "rg", "location": "eastuss"},
+        check_mode=check_mode,
+    )
+    assert result.failed
+    assert result.msg.startswith("Invalid location 'eastuss'"), result.msg
+    assert "did you mean 'eastus'" in result.msg
+    assert writes(azure) == []
+
+
+def test_an_existing_identity_needs_no_region_list(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    azure.add("GET", r"/userAssignedIdentities/builder\?", Reply(200, identity_body()))
+    result = module_runner(
+        user_assigned_identity.main,
+        {"name": "builder", "resource_group": "rg", "location": "East US"},
+    )
+    assert not result.failed and not result.changed, result.msg
+    assert len(azure.calls()) == 1
 
 
 def test_unchanged_identity_costs_one_read(azure: FakeTransport, module_runner: Runner) -> None:
