@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The state machines of ``gallery_image_version`` and ``gallery_image_version_info``.
 
-Validate every option, read the definition and the version once, refuse what Azure would refuse
-(with zero writes), then predict (check mode) or write, wait for provisioning and replication,
-and exit with the version, ``changed`` and the diff.
+Validate every option, read the version once, refuse what Azure would refuse (with zero
+writes), then predict (check mode) or write, wait for provisioning and replication, and exit
+with the version, ``changed`` and the diff. The definition is read only for a new version: a
+no-op costs one read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
 from ansible_collections.goldenimage.azure.plugins.module_utils._prune import deletion_block
+from ansible_collections.goldenimage.azure.plugins.module_utils._regions import check_regions
 from ansible_collections.goldenimage.azure.plugins.module_utils._tags import desired_tags
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_api import (
     BUMP_POLICIES,
@@ -253,8 +255,7 @@ def run_version(module: AzureModule) -> NoReturn:
         service = service_of(module)
         if params["state"] == "absent":
             delete_version(module, service, name)
-        definition = require_definition(module)
-        ensure_version(module, service, definition, desired, name)
+        ensure_version(module, service, desired, name)
     except OptionError as exc:
         module.fail(f"Invalid {exc}", option=exc.option)
     except Exception as exc:
@@ -262,19 +263,17 @@ def run_version(module: AzureModule) -> NoReturn:
 
 
 def ensure_version(
-    module: AzureModule,
-    service: VersionService,
-    definition: dict[str, Any],
-    desired: DesiredVersion,
-    name: str,
+    module: AzureModule, service: VersionService, desired: DesiredVersion, name: str
 ) -> NoReturn:
     if name == AUTO:
         name, current = resolve_auto_name(service, desired, module.params["version_bump"])
     else:
         current = service.get(name)
     if current is None:
-        create_version(module, service, definition, desired, name)
-    update_version(module, service, definition, desired, name, current)
+        # Only a new version needs the definition (its region and what it admits); a missing
+        # definition also means a missing version, so this read names it.
+        create_version(module, service, require_definition(module), desired, name)
+    update_version(module, service, desired, name, current)
 
 
 def resolve_auto_name(
@@ -283,7 +282,8 @@ def resolve_auto_name(
     """The version already built from this source, or the next free name."""
     if desired.source is None:
         raise OptionError("name", "name=auto needs an OS source to number the new version")
-    versions = service.list_all()
+    # A missing definition holds no versions; create_version then names it.
+    versions = service.list_all(missing_ok=True)
     found = find_version_from_source(versions, desired.source)
     if found is not None:
         return str(found["name"]), service.get(str(found["name"]))
@@ -309,6 +309,8 @@ def create_version(
     facts = read_source_facts(service, desired.source)
     if desired.target_regions is None:
         desired.target_regions = default_regions(location, facts)
+    else:
+        check_regions(module, [("target_regions", r.name) for r in desired.target_regions])
     check_rules(desired.source, facts, definition, desired.target_regions, desired)
     tag_change = desired_tags(None, module.params.get("tags"), True)
     body = create_body(desired, location=location, tags=tag_change.tags if tag_change else None)
@@ -323,7 +325,6 @@ def create_version(
 def update_version(
     module: AzureModule,
     service: VersionService,
-    definition: dict[str, Any],
     desired: DesiredVersion,
     name: str,
     current: dict[str, Any],
@@ -341,7 +342,12 @@ def update_version(
     body = update_body(current, desired, tag_change.tags if tag_change else None)
     source_region = None
     if desired.target_regions is not None:
-        source_region = check_update_rules(service, current, definition, desired)
+        check_regions(
+            module,
+            [("target_regions", region.name) for region in desired.target_regions],
+            existing=current_region_names(current),
+        )
+        source_region = check_update_rules(service, current, desired)
     if module.check_mode:
         predicted = predicted_version(service, name, body, "Updating")
         module.exit(changed=True, resource=version_result(predicted), diff=diff, version_name=name)
@@ -352,11 +358,14 @@ def update_version(
     module.exit(changed=True, resource=version_result(result), diff=diff, version_name=name)
 
 
+def current_region_names(current: dict[str, Any]) -> list[str]:
+    """The regions an existing version is replicated to (they need no check)."""
+    publishing = (current.get("properties") or {}).get("publishingProfile") or {}
+    return [str(region.get("name")) for region in publishing.get("targetRegions") or []]
+
+
 def check_update_rules(
-    service: VersionService,
-    current: dict[str, Any],
-    definition: dict[str, Any],
-    desired: DesiredVersion,
+    service: VersionService, current: dict[str, Any], desired: DesiredVersion
 ) -> str | None:
     """The source must stay among the target regions; returns the source's region when known."""
     storage = (current.get("properties") or {}).get("storageProfile") or {}
