@@ -9,6 +9,7 @@ types in a raw ``template`` pass through unchecked so newer service features sta
 
 from __future__ import annotations
 
+import re
 from typing import Any, NoReturn
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._template_model import (
@@ -40,6 +41,28 @@ _REQUIRED_DISTRIBUTOR_FIELDS = {
     "VHD": (),
 }
 _PLAN_FIELDS = ("planName", "planProduct", "planPublisher")
+
+# Image Builder downloads scripts and files itself: only http(s) URLs reach them.
+HTTP_URL = re.compile(r"^https?://[^\s/?#]+\S*$", re.IGNORECASE)
+# What imageVersionId admits: an Azure Compute Gallery image version, or one of a gallery shared
+# directly with the subscription; the version is X.Y.Z or ``latest`` (resolved per build).
+_VERSION_NAME = r"(?:\d+\.\d+\.\d+|latest)"
+GALLERY_IMAGE_VERSION_ID = re.compile(
+    r"^/subscriptions/[^/\s]+/resourceGroups/[^/\s]+/providers/Microsoft\.Compute"
+    rf"/galleries/[^/\s]+/images/[^/\s]+/versions/{_VERSION_NAME}$",
+    re.IGNORECASE,
+)
+SHARED_GALLERY_IMAGE_VERSION_ID = re.compile(
+    r"^/subscriptions/[^/\s]+/providers/Microsoft\.Compute/locations/[^/\s]+"
+    rf"/sharedGalleries/[^/\s]+/images/[^/\s]+/versions/{_VERSION_NAME}$",
+    re.IGNORECASE,
+)
+USER_ASSIGNED_IDENTITY_ID = re.compile(
+    r"^/subscriptions/[^/\s,]+/resourceGroups/[^/\s,]+/providers/Microsoft\.ManagedIdentity"
+    r"/userAssignedIdentities/[^/\s,]+$",
+    re.IGNORECASE,
+)
+_IDENTITY_MARK = "/providers/microsoft.managedidentity/userassignedidentities/"
 
 
 class _Checker:
@@ -90,13 +113,20 @@ def validate_name(option: str, value: str) -> None:
 
 
 def validate_identity(identity: str | list[str] | None, option: str = "identity") -> None:
+    """Exactly one user-assigned identity resource id; a joined pair or a list is refused."""
     ids = identity_ids(identity)
-    if len(ids) != 1:
+    # A list given to the string option arrives as its text: count the ids inside, too.
+    count = sum(max(1, value.lower().count(_IDENTITY_MARK)) for value in ids)
+    if count != 1:
         raise TemplateOptionError(
-            option, f"Image Builder needs exactly one user-assigned identity, got {len(ids)}"
+            option, f"Image Builder builds as exactly one user-assigned identity, got {count}"
         )
-    if "/providers/microsoft.managedidentity/userassignedidentities/" not in ids[0].lower():
-        raise TemplateOptionError(option, f"{ids[0]!r} is not a user-assigned identity resource id")
+    if not USER_ASSIGNED_IDENTITY_ID.match(ids[0].strip()):
+        raise TemplateOptionError(
+            option,
+            f"{ids[0]!r} is not a user-assigned identity resource id (/subscriptions/<id>"
+            "/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)",
+        )
 
 
 def validate_properties(properties: dict[str, Any], namer: OptionNamer | None = None) -> None:
@@ -127,6 +157,20 @@ def _check_source(check: _Checker, source: Any) -> None:
             path + ("type",), f"must be one of {', '.join(_REQUIRED_SOURCE_FIELDS)}, got {kind!r}"
         )
     check.need(source, path, required)
+    version_id = source.get("imageVersionId")
+    if kind == "SharedImageVersion" and not (
+        isinstance(version_id, str)
+        and (
+            GALLERY_IMAGE_VERSION_ID.match(version_id)
+            or SHARED_GALLERY_IMAGE_VERSION_ID.match(version_id)
+        )
+    ):
+        check.fail(
+            path + ("imageVersionId",),
+            f"{version_id!r} is not a gallery image version resource id (/subscriptions/<id>"
+            "/resourceGroups/<group>/providers/Microsoft.Compute/galleries/<gallery>/images/"
+            "<definition>/versions/<X.Y.Z or latest>)",
+        )
     plan = source.get("planInfo")
     if plan is not None:
         check.need(check.mapping(plan, path + ("planInfo",)), path + ("planInfo",), _PLAN_FIELDS)
@@ -165,13 +209,21 @@ def _check_step(check: _Checker, step: dict[str, Any], path: Path) -> None:
             check.fail(
                 path + ("sha256Checksum",), "applies to a script URI, not to inline commands"
             )
+        _check_http_url(check, step, path, "scriptUri")
     if kind == "File":
         check.need(step, path, ("sourceUri", "destination"))
+        _check_http_url(check, step, path, "sourceUri")
     _check_checksum(check, step, path)
     if step.get("runAsSystem") and not step.get("runElevated"):
         check.fail(path + ("runAsSystem",), f"needs {check.other('runElevated')}")
     if kind == "WindowsUpdate":
         check.int_between(step, path, "updateLimit", 0)
+
+
+def _check_http_url(check: _Checker, body: dict[str, Any], path: Path, key: str) -> None:
+    value = body.get(key)
+    if value and not (isinstance(value, str) and HTTP_URL.match(value)):
+        check.fail(path + (key,), f"{value!r} must be an http:// or https:// URL")
 
 
 def _check_checksum(check: _Checker, body: dict[str, Any], path: Path) -> None:
@@ -197,6 +249,7 @@ def _check_optimize(check: _Checker, optimize: Any) -> None:
             path: Path = ("optimize", part)
             section = check.mapping(section, path)
             check.one_of(section, path, "state", ENABLED_STATES)
+            _check_http_url(check, section, path, "scriptUri")
             _check_checksum(check, section, path)
 
 
@@ -321,3 +374,25 @@ def _check_data_disks(check: _Checker, disks: Any) -> None:
     for index, disk in enumerate(disks):
         disk_path: Path = ("additionalDataDisks", index)
         check.int_between(check.mapping(disk, disk_path), disk_path, "sizeGB", 0)
+
+
+def regions_of_template(
+    location: str | None, properties: dict[str, Any], namer: OptionNamer | None = None
+) -> list[tuple[str, Any]]:
+    """Every region a template names, as ``(option, region)``: its ``location`` (when given) and
+    each distribution target's region, replication and target regions."""
+    name = namer or OptionNamer()
+    found: list[tuple[str, Any]] = [("location", location)] if location else []
+    targets = properties.get("distribute")
+    for index, target in enumerate(targets if isinstance(targets, list) else []):
+        if not isinstance(target, dict):
+            continue
+        path: Path = ("distribute", index)
+        if target.get("type") == "ManagedImage":
+            found.append((name(path + ("location",)), target.get("location")))
+        for position, region in enumerate(target.get("targetRegions") or []):
+            if isinstance(region, dict):
+                found.append((name(path + ("targetRegions", position, "name")), region.get("name")))
+        for position, region in enumerate(target.get("replicationRegions") or []):
+            found.append((name(path + ("replicationRegions", position)), region))
+    return [(option, region) for option, region in found if isinstance(region, str) and region]

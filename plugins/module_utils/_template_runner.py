@@ -17,6 +17,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._imagebuilder_ap
     template_label,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
+from ansible_collections.goldenimage.azure.plugins.module_utils._regions import check_regions
 from ansible_collections.goldenimage.azure.plugins.module_utils._tags import desired_tags
 from ansible_collections.goldenimage.azure.plugins.module_utils._template_model import (
     OptionNamer,
@@ -33,6 +34,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._template_result
     template_result,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._template_rules import (
+    regions_of_template,
     validate_identity,
     validate_name,
     validate_properties,
@@ -87,6 +89,8 @@ def run_image_template(module: AzureModule) -> NoReturn:
         report = {"action": plan.action, "changes": list(plan.changes)}
         if plan.refusal:
             module.fail(plan.refusal, diff=plan.diff, **report)
+        if plan.changed and desired is not None:
+            _check_new_regions(module, current, properties)
         if not plan.changed or module.check_mode:
             predicted = predicted_template(plan, current, api.path(resource_group, name), name)
             module.exit(plan.changed, template_result(predicted), diff=plan.diff, **report)
@@ -132,6 +136,18 @@ def _desired(
         properties=properties,
         tags=None if tags is None else tags.tags,
     )
+
+
+def _check_new_regions(
+    module: AzureModule, current: dict[str, Any] | None, properties: dict[str, Any]
+) -> None:
+    """Refuse a region the subscription does not offer; those the template has need no check."""
+    namer = OptionNamer(raw=module.params.get("template") is not None)
+    wanted = regions_of_template(module.params.get("location"), properties, namer)
+    existing = regions_of_template(
+        (current or {}).get("location"), (current or {}).get("properties") or {}
+    )
+    check_regions(module, wanted, existing=[region for _option, region in existing])
 
 
 def _default_location(module: AzureModule, current: dict[str, Any] | None) -> str:

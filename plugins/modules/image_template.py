@@ -16,9 +16,11 @@ description:
     (O(replace=auto)), or refused with the differences named (O(replace=never)).
   - The options describe the whole definition; an option you leave out means Azure's default.
     O(tags) follow O(purge_tags) and are left alone when not set.
-  - Every rule the module can check (one of inline or script URI per script, checksums, unique
-    step and run output names, the build timeout range, exactly one identity, virtual network
-    options) is checked before any request, and the error names the option.
+  - Every rule the module can check (one of inline or script URI per script, http(s) script and
+    file URIs, checksums, unique step and run output names, the build timeout range, exactly one
+    identity, the shape of a gallery image version source, virtual network options) is checked
+    before any request, and the error names the option. A region the subscription does not
+    offer (O(location), a distribution target's regions) is refused before any write.
   - A template is never changed while a build of it runs; the module fails, or cancels the build
     first with O(cancel_running_build=true).
   - The module reads the template once; when nothing differs it sends nothing else. The
@@ -48,10 +50,13 @@ options:
       - Region of the template. A new template is created in its resource group's region when
         not set; an existing one keeps its region.
       - A different region for an existing template replaces it.
+      - A region the subscription does not offer is refused before any write.
     type: str
   identity:
     description:
-      - Resource id of the one user-assigned managed identity the service builds as.
+      - Resource id of the one user-assigned managed identity the service builds as
+        (C(/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)).
+        Two ids, joined or as a list, are refused.
       - Required with O(state=present). It needs rights to read the source and write the
         distribution targets.
     type: str
@@ -102,7 +107,10 @@ options:
         type: str
       image_version_id:
         description:
-          - Resource id of the gallery image version, with O(source.type=shared_image_version).
+          - Resource id of the gallery image version, with O(source.type=shared_image_version):
+            C(/subscriptions/.../providers/Microsoft.Compute/galleries/GALLERY/images/DEFINITION/versions/X.Y.Z),
+            or the C(.../locations/REGION/sharedGalleries/...) id of a gallery shared directly
+            with the subscription. Any other id is refused before any request.
           - A version name of C(latest) is resolved when each build starts.
         type: str
   customize:
@@ -121,8 +129,8 @@ options:
         type: str
       script_uri:
         description:
-          - URI of the script to run (V(shell), V(powershell)). Exactly one of this and
-            O(customize[].inline).
+          - URI of the script to run (V(shell), V(powershell)), an C(http://) or C(https://)
+            URL. Exactly one of this and O(customize[].inline).
         type: str
       inline:
         description: Commands to run (V(shell), V(powershell)).
@@ -142,7 +150,7 @@ options:
         type: list
         elements: int
       source_uri:
-        description: URI of the file to copy to the build VM (V(file)).
+        description: URI of the file to copy to the build VM (V(file)), an C(http://) or C(https://) URL.
         type: str
       destination:
         description: Absolute path on the build VM to copy the file to (V(file)).
