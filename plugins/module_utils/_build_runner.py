@@ -145,7 +145,11 @@ class _BuildRun:
 
     def run(self) -> NoReturn:
         params = self.module.params
-        template = self.read()
+        template = self.api.get_template(self.group, self.name)
+        if template is None:
+            if self.module.check_mode:
+                self.predict_for_missing_template()
+            self.fail_missing()
         decision = decide(template, params["state"], params["force"], self.follow)
         if decision.refusal:
             self.module.fail(decision.refusal, build=build_result(template))
@@ -167,14 +171,33 @@ class _BuildRun:
             self.exit(template, finished=not is_running(template))
         self.wait(template)
 
+    def predict_for_missing_template(self) -> NoReturn:
+        """Check mode for a template an earlier task (image_template, also in check mode) would
+        create: predict the build its real run starts, instead of failing on the absent template."""
+        builds = self.module.params["state"] != "canceled"  # a new template runs no build
+        self.module.exit(
+            builds,
+            {**build_result({}), "finished": not builds},
+            elapsed=0.0,
+            msg=f"Image template {self.name} does not exist in resource group {self.group} yet; "
+            + (
+                "a build would start once it is created (check mode)."
+                if builds
+                else "no build of it can be running (check mode)."
+            ),
+        )
+
     def read(self) -> dict[str, Any]:
         template = self.api.get_template(self.group, self.name)
         if template is None:
-            self.module.fail(
-                f"Image template {self.name} does not exist in resource group {self.group}; "
-                "create it with goldenimage.azure.image_template first."
-            )
+            self.fail_missing()
         return template
+
+    def fail_missing(self) -> NoReturn:
+        self.module.fail(
+            f"Image template {self.name} does not exist in resource group {self.group}; "
+            "create it with goldenimage.azure.image_template first."
+        )
 
     def start(self) -> None:
         response = self.api.start_run(self.group, self.name)

@@ -15,6 +15,9 @@ description:
     A build that is already running is waited for rather than started again.
   - With O(state=started) the module returns once Azure has accepted the build.
   - With O(state=canceled) a running build is canceled.
+  - A template that does not exist fails the task, naming it. In check mode it is taken as one
+    an earlier M(goldenimage.azure.image_template) task would create, and a build is predicted
+    (V(changed), with a message saying so).
   - While waiting, the controller prints a line whenever the build's phase changes, and every
     O(progress_interval) seconds otherwise (C(golden-ubuntu, Customizing, 12m10s)), in
     C(ansible-playbook) and AWX job output alike.
