@@ -1,10 +1,14 @@
 # Copyright (c) goldenimage.azure contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Raw ARM requests through the same credential, policies and CA bundle as the SDK clients.
+"""Raw ARM requests through azure-mgmt-core's pipeline: the collection's one ARM client.
 
-For resource types the collection touches without wanting a whole SDK (resource groups,
-locations, role assignments, identities). Errors are raised as azure-core exceptions, so
-``_errors.get_or_none`` and ``_errors.translate`` treat them like the SDK's.
+Every resource type the collection manages (galleries, image definitions and versions,
+managed images, Image Builder templates, identities, role assignments, resource groups) goes
+through here as ARM JSON, with the policies the generated SDK clients use and azure-core's ARM
+poller for long-running operations; no generated SDK is imported, which keeps a module process
+small and lets the collection install beside any SDK versions a user already has. Errors are
+raised as azure-core exceptions, so ``_errors.get_or_none`` and ``_errors.translate`` handle
+them.
 """
 
 from __future__ import annotations
@@ -93,17 +97,26 @@ class ArmClient:
             next_url = page.get("nextLink")
 
     def begin(self, method: str, path: str, api_version: str, body: Any = None) -> Any:
-        """Start a long-running operation; returns an azure-core ``LROPoller`` (ARM polling)."""
+        """Start a long-running operation; returns an azure-core ``LROPoller`` (ARM polling).
+
+        Its ``result()`` is the resource for PUT and PATCH, the action's answer for POST, and
+        None for DELETE (whose last response is only the operation's status).
+        """
         from azure.core.polling import LROPoller
         from azure.mgmt.core.polling.arm_polling import ARMPolling
 
         initial = self.send(method, path, api_version, body)
         polling = ARMPolling(self._kwargs["polling_interval"])
-        return LROPoller(self._pipeline_client(), initial, _deserialize, polling)
+        deserialize = _nothing if method.upper() == "DELETE" else _deserialize
+        return LROPoller(self._pipeline_client(), initial, deserialize, polling)
 
 
 def _deserialize(pipeline_response: Any) -> dict[str, Any] | None:
     return _json_of(pipeline_response.http_response)
+
+
+def _nothing(pipeline_response: Any) -> None:
+    return None
 
 
 def _json_of(response: Any) -> dict[str, Any] | None:

@@ -1,11 +1,16 @@
 # Copyright (c) goldenimage.azure contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Azure SDK clients, created lazily, one SDK package per client kind.
+"""Pipeline settings shared by every Azure request, and a lazy factory for generated SDK clients.
 
-Every client of one module process shares one credential (so one token request per process),
+Every request of one module process shares one credential (so one token request per process),
 the cloud's ARM endpoint and token scope, the collection's user agent, the CA bundle, and
 azure-core's retry policy (which honours ``Retry-After`` on throttling). Long-running
-operations are polled by the SDK's ARM pollers; nothing here loops by hand.
+operations are polled by azure-core's ARM pollers; nothing here loops by hand.
+
+The modules send their ARM requests through ``_arm.ArmClient`` and register no generated
+management SDK: each one imports hundreds of models the collection does not use, and pins the
+user's environment to its major version. ``ClientFactory`` stays for a family that one day
+needs a generated client (``register_client_kind``).
 """
 
 from __future__ import annotations
@@ -46,12 +51,8 @@ class ClientKind:
     needs_subscription: bool = True
 
 
-CLIENT_KINDS: dict[str, ClientKind] = {
-    "compute": ClientKind("azure.mgmt.compute", "ComputeManagementClient", "azure-mgmt-compute"),
-    "imagebuilder": ClientKind(
-        "azure.mgmt.imagebuilder", "ImageBuilderClient", "azure-mgmt-imagebuilder"
-    ),
-}
+# Empty on purpose: see the module docstring.
+CLIENT_KINDS: dict[str, ClientKind] = {}
 
 
 def register_client_kind(name: str, kind: ClientKind) -> None:

@@ -1,17 +1,20 @@
 # Copyright (c) goldenimage.azure contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reads and writes of galleries, image definitions and versions through azure-mgmt-compute.
+"""Reads and writes of galleries, image definitions and versions as raw ARM JSON.
 
-Every call returns plain ARM-shaped dicts (``model.as_dict()``), so the rules in
-``_gallery_api`` and ``_gallery_image_api`` never see an SDK object. Errors leave as the
-collection's :class:`AzureOperationError` naming the verb and the resource; only a 404 about
-the resource itself reads as "absent".
+Requests go through the collection's ARM client (``module.arm``: azure-mgmt-core's pipeline
+and ARM poller) at the api-version the generated compute SDK would send, so no SDK model is
+involved: every call returns the ARM body as Azure sent it (camelCase dicts), which the rules
+in ``_gallery_api`` and ``_gallery_image_api`` read. Errors leave as the collection's
+:class:`AzureOperationError` naming the verb and the resource; only a 404 about the resource
+itself reads as "absent".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
     get_or_none,
@@ -21,8 +24,10 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import Waiter
 
-# Resource groups are read through the raw ARM pipeline: no resource SDK is worth importing
-# for one GET.
+# Galleries, image definitions, image versions and the sharing profile (Compute Gallery API).
+GALLERY_API_VERSION = "2026-03-03"
+COMPUTE_PROVIDER = "Microsoft.Compute"
+# Resource groups are read for their location only.
 RESOURCE_GROUP_API_VERSION = "2022-09-01"
 # Without this expansion a gallery read leaves out whom it is shared with.
 SHARING_GROUPS = "SharingProfile/Groups"
@@ -37,16 +42,31 @@ class ModuleContext(Protocol):
     @property
     def arm(self) -> Any: ...
 
-    def client(self, kind: str) -> Any: ...
 
-
-def as_dict(model: Any) -> dict[str, Any]:
-    """An SDK model (or a dict already) as its ARM JSON."""
-    if model is None:
+def as_dict(body: Any) -> dict[str, Any]:
+    """An ARM body as a dict (``{}`` for an empty answer; an object with ``as_dict`` too)."""
+    if body is None:
         return {}
-    if isinstance(model, dict):
-        return model
-    return dict(model.as_dict())
+    if isinstance(body, dict):
+        return body
+    return dict(body.as_dict())
+
+
+def compute_path(subscription_id: str, resource_group: str | None, *segments: str) -> str:
+    """``/subscriptions/../resourceGroups/../providers/Microsoft.Compute/<segments>``.
+
+    Without a resource group the scope is the subscription. Names are percent-encoded the
+    way the SDK encodes path arguments.
+    """
+    scope = f"/subscriptions/{quote(subscription_id, safe='')}"
+    if resource_group:
+        scope += f"/resourceGroups/{quote(resource_group, safe='')}"
+    return "/".join([f"{scope}/providers/{COMPUTE_PROVIDER}", *segments])
+
+
+def with_expand(path: str, expand: str | None) -> str:
+    """``path`` with ARM's ``$expand`` query (the ARM client adds the api-version)."""
+    return f"{path}?$expand={quote(expand, safe='')}" if expand else path
 
 
 def gallery_label(resource_group: str, name: str) -> str:
@@ -64,30 +84,38 @@ class GalleryService:
         self._module = module
 
     @property
-    def _compute(self) -> Any:
-        return self._module.client("compute")
+    def _arm(self) -> Any:
+        return self._module.arm
+
+    def _path(self, resource_group: str | None, *segments: str) -> str:
+        names = [quote(segment, safe="") for segment in segments]
+        return compute_path(self._module.subscription_id, resource_group, "galleries", *names)
 
     # --- reads ----------------------------------------------------------------------------
 
     def get_gallery(self, resource_group: str, name: str) -> dict[str, Any] | None:
-        label = gallery_label(resource_group, name)
+        path = with_expand(self._path(resource_group, name), SHARING_GROUPS)
         found = get_or_none(
-            self._compute.galleries.get, resource_group, name, expand=SHARING_GROUPS, resource=label
+            self._arm.get, path, GALLERY_API_VERSION, resource=gallery_label(resource_group, name)
         )
         return None if found is None else as_dict(found)
 
     def list_galleries(self, resource_group: str | None = None) -> list[dict[str, Any]]:
-        if resource_group:
-            return self._list(
-                lambda: self._compute.galleries.list_by_resource_group(resource_group),
-                f"galleries of resource group '{resource_group}'",
-            )
-        return self._list(self._compute.galleries.list, "galleries of the subscription")
+        what = (
+            f"galleries of resource group '{resource_group}'"
+            if resource_group
+            else "galleries of the subscription"
+        )
+        return self._list(
+            lambda: self._arm.list(self._path(resource_group), GALLERY_API_VERSION), what
+        )
 
     def get_image(self, resource_group: str, gallery: str, name: str) -> dict[str, Any] | None:
-        label = image_label(resource_group, gallery, name)
         found = get_or_none(
-            self._compute.gallery_images.get, resource_group, gallery, name, resource=label
+            self._arm.get,
+            self._path(resource_group, gallery, "images", name),
+            GALLERY_API_VERSION,
+            resource=image_label(resource_group, gallery, name),
         )
         return None if found is None else as_dict(found)
 
@@ -95,24 +123,24 @@ class GalleryService:
         self, resource_group: str, gallery: str, *, missing_gallery_ok: bool = False
     ) -> list[dict[str, Any]]:
         """Definitions of a gallery; with ``missing_gallery_ok`` an absent gallery holds none."""
+        path = self._path(resource_group, gallery, "images")
         return self._list(
-            lambda: self._compute.gallery_images.list_by_gallery(resource_group, gallery),
+            lambda: self._arm.list(path, GALLERY_API_VERSION),
             f"image definitions of {gallery_label(resource_group, gallery)}",
             missing_ok=missing_gallery_ok,
         )
 
     def list_versions(self, resource_group: str, gallery: str, image: str) -> list[dict[str, Any]]:
+        path = self._path(resource_group, gallery, "images", image, "versions")
         return self._list(
-            lambda: self._compute.gallery_image_versions.list_by_gallery_image(
-                resource_group, gallery, image
-            ),
+            lambda: self._arm.list(path, GALLERY_API_VERSION),
             f"versions of {image_label(resource_group, gallery, image)}",
         )
 
     def resource_group_location(self, resource_group: str) -> str:
         path = f"/subscriptions/{self._module.subscription_id}/resourcegroups/{resource_group}"
         label = f"resource group '{resource_group}'"
-        group = get_or_none(self._module.arm.get, path, RESOURCE_GROUP_API_VERSION, resource=label)
+        group = get_or_none(self._arm.get, path, RESOURCE_GROUP_API_VERSION, resource=label)
         if not group or not group.get("location"):
             raise LookupError(
                 f"Resource group '{resource_group}' does not exist; create it first or check"
@@ -138,23 +166,25 @@ class GalleryService:
         self, resource_group: str, name: str, body: dict[str, Any], waiter: Waiter
     ) -> dict[str, Any] | None:
         """The gallery as the finished operation returns it (None when not awaited)."""
-        label = gallery_label(resource_group, name)
         result = self._run(
-            lambda: self._compute.galleries.begin_create_or_update(resource_group, name, body),
+            "PUT",
+            self._path(resource_group, name),
+            body,
             waiter,
             verb="create or update",
-            resource=label,
+            resource=gallery_label(resource_group, name),
         )
         return None if result is None else as_dict(result)
 
     def share_gallery(
         self, resource_group: str, name: str, update: dict[str, Any], waiter: Waiter
     ) -> None:
+        """POST the ``share`` action (add, remove or reset groups), a long-running operation."""
         operation = update.get("operationType", "update")
         self._run(
-            lambda: self._compute.gallery_sharing_profile.begin_update(
-                resource_group, name, update
-            ),
+            "POST",
+            self._path(resource_group, name, "share"),
+            update,
             waiter,
             verb=f"change sharing ({operation}) of",
             resource=gallery_label(resource_group, name),
@@ -162,7 +192,9 @@ class GalleryService:
 
     def delete_gallery(self, resource_group: str, name: str, waiter: Waiter) -> None:
         self._run(
-            lambda: self._compute.galleries.begin_delete(resource_group, name),
+            "DELETE",
+            self._path(resource_group, name),
+            None,
             waiter,
             verb="delete",
             resource=gallery_label(resource_group, name),
@@ -172,9 +204,9 @@ class GalleryService:
         self, resource_group: str, gallery: str, name: str, body: dict[str, Any], waiter: Waiter
     ) -> dict[str, Any] | None:
         result = self._run(
-            lambda: self._compute.gallery_images.begin_create_or_update(
-                resource_group, gallery, name, body
-            ),
+            "PUT",
+            self._path(resource_group, gallery, "images", name),
+            body,
             waiter,
             verb="create or update",
             resource=image_label(resource_group, gallery, name),
@@ -183,7 +215,9 @@ class GalleryService:
 
     def delete_image(self, resource_group: str, gallery: str, name: str, waiter: Waiter) -> None:
         self._run(
-            lambda: self._compute.gallery_images.begin_delete(resource_group, gallery, name),
+            "DELETE",
+            self._path(resource_group, gallery, "images", name),
+            None,
             waiter,
             verb="delete",
             resource=image_label(resource_group, gallery, name),
@@ -193,18 +227,28 @@ class GalleryService:
         self, resource_group: str, gallery: str, image: str, name: str, waiter: Waiter
     ) -> None:
         self._run(
-            lambda: self._compute.gallery_image_versions.begin_delete(
-                resource_group, gallery, image, name
-            ),
+            "DELETE",
+            self._path(resource_group, gallery, "images", image, "versions", name),
+            None,
             waiter,
             verb="delete",
             resource=f"version '{name}' of {image_label(resource_group, gallery, image)}",
         )
 
-    def _run(self, start: Callable[[], Any], waiter: Waiter, *, verb: str, resource: str) -> Any:
+    def _run(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        waiter: Waiter,
+        *,
+        verb: str,
+        resource: str,
+    ) -> Any:
         """Start a long-running operation and wait for it as ``waiter`` says."""
         try:
-            return waiter.poller(start(), f"Azure to {verb} {resource}")
+            poller = self._arm.begin(method, path, GALLERY_API_VERSION, body)
+            return waiter.poller(poller, f"Azure to {verb} {resource}")
         except Exception as exc:
             if is_azure_error(exc):
                 raise translate(exc, verb=verb, resource=resource) from exc

@@ -3,13 +3,15 @@
 """The state machines of ``managed_image`` and ``managed_image_info``.
 
 A managed image is created once from a generalized VM or from disks; afterwards only its tags
-change. Everything Azure would refuse is refused before the first write, naming the option.
+change. Requests are raw ARM JSON (Microsoft.Compute/images at the api-version the compute SDK
+sends) through the collection's ARM client. Everything Azure would refuse is refused before the first write, naming the option.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
+from urllib.parse import quote
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._diff import DiffTracker
 from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
@@ -17,7 +19,11 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
     is_azure_error,
     translate,
 )
-from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service import as_dict
+from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service import (
+    as_dict,
+    compute_path,
+    with_expand,
+)
 from ansible_collections.goldenimage.azure.plugins.module_utils._managed_image_api import (
     CACHING,
     DISK_STORAGE_TYPES,
@@ -95,66 +101,67 @@ def image_label(resource_group: str, name: str) -> str:
 
 
 class ImageService:
-    """Managed image requests for one module run."""
+    """Managed image requests for one module run, as raw ARM JSON through ``module.arm``."""
 
     def __init__(self, module: AzureModule) -> None:
         self._module = module
 
-    @property
-    def _images(self) -> Any:
-        return self._module.client("compute").images
+    def _path(self, resource_group: str | None, name: str | None = None) -> str:
+        segments = ["images"] if name is None else ["images", quote(name, safe="")]
+        return compute_path(self._module.subscription_id, resource_group, *segments)
 
     def get(self, resource_group: str, name: str) -> dict[str, Any] | None:
         found = get_or_none(
-            self._images.get, resource_group, name, resource=image_label(resource_group, name)
+            self._module.arm.get,
+            self._path(resource_group, name),
+            COMPUTE_API_VERSION,
+            resource=image_label(resource_group, name),
         )
         return None if found is None else as_dict(found)
 
     def list_images(self, resource_group: str | None) -> list[dict[str, Any]]:
         what = f"managed images of {resource_group or 'the subscription'}"
-        if resource_group:
-            return self._collect(lambda: self._images.list_by_resource_group(resource_group), what)
-        return self._collect(self._images.list, what)
+        path = self._path(resource_group)
+        return self._collect(lambda: self._module.arm.list(path, COMPUTE_API_VERSION), what)
 
     def get_source(
         self, resource_id: str, api_version: str, expand: str | None = None
     ) -> dict[str, Any] | None:
-        path = resource_id + (f"?$expand={expand}" if expand else "")
+        path = with_expand(resource_id, expand)
         return get_or_none(self._module.arm.get, path, api_version, resource=f"'{resource_id}'")
 
     def put(
         self, resource_group: str, name: str, body: dict[str, Any], waiter: Waiter
     ) -> dict[str, Any] | None:
-        return self._run(
-            lambda: self._images.begin_create_or_update(resource_group, name, body),
-            waiter,
-            verb="create",
-            resource=image_label(resource_group, name),
-        )
+        return self._run("PUT", resource_group, name, body, waiter, verb="create")
 
     def patch_tags(
         self, resource_group: str, name: str, tags: dict[str, str], waiter: Waiter
     ) -> dict[str, Any] | None:
         return self._run(
-            lambda: self._images.begin_update(resource_group, name, {"tags": tags}),
-            waiter,
-            verb="update the tags of",
-            resource=image_label(resource_group, name),
+            "PATCH", resource_group, name, {"tags": tags}, waiter, verb="update the tags of"
         )
 
     def delete(self, resource_group: str, name: str, waiter: Waiter) -> None:
-        self._run(
-            lambda: self._images.begin_delete(resource_group, name),
-            waiter,
-            verb="delete",
-            resource=image_label(resource_group, name),
-        )
+        self._run("DELETE", resource_group, name, None, waiter, verb="delete")
 
     def _run(
-        self, start: Callable[[], Any], waiter: Waiter, *, verb: str, resource: str
+        self,
+        method: str,
+        resource_group: str,
+        name: str,
+        body: dict[str, Any] | None,
+        waiter: Waiter,
+        *,
+        verb: str,
     ) -> dict[str, Any] | None:
+        """Start a long-running operation and wait for it as ``waiter`` says."""
+        resource = image_label(resource_group, name)
         try:
-            result = waiter.poller(start(), f"Azure to {verb} {resource}")
+            poller = self._module.arm.begin(
+                method, self._path(resource_group, name), COMPUTE_API_VERSION, body
+            )
+            result = waiter.poller(poller, f"Azure to {verb} {resource}")
         except Exception as exc:
             if is_azure_error(exc):
                 raise translate(exc, verb=verb, resource=resource) from exc

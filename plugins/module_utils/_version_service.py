@@ -2,15 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reads and writes of gallery image versions and of the resources they are made from.
 
-Versions go through azure-mgmt-compute; sources are read through the raw ARM pipeline because a
-source may live in another subscription than the module's clients are bound to. Everything
-comes back as ARM-shaped dicts.
+Everything goes through the collection's ARM client as raw ARM JSON, at the api-versions the
+generated SDKs send; sources are read by their full id, since a source may live in another
+subscription than the module's. Everything comes back as ARM-shaped dicts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
     get_or_none,
@@ -19,9 +20,12 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
     translate,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service import (
+    GALLERY_API_VERSION,
     ModuleContext,
     as_dict,
+    compute_path,
     image_label,
+    with_expand,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_source import (
     DISK,
@@ -34,8 +38,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._version_source 
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import Waiter
 
-# The api-versions azure-mgmt-compute 39 sends for each source type.
-GALLERY_API_VERSION = "2026-03-03"
+# The api-version of each source type (those azure-mgmt-compute 39 and azure-mgmt-storage send).
 COMPUTE_API_VERSION = "2026-04-01"
 DISK_API_VERSION = "2026-03-02"
 STORAGE_API_VERSION = "2025-01-01"
@@ -70,9 +73,10 @@ class VersionService:
         self.gallery = gallery
         self.image = image
 
-    @property
-    def _versions(self) -> Any:
-        return self._module.client("compute").gallery_image_versions
+    def _path(self, *segments: str) -> str:
+        """The definition's path, or a path below it (``versions``, ``versions/<name>``)."""
+        names = [quote(name, safe="") for name in (self.gallery, "images", self.image, *segments)]
+        return compute_path(self._module.subscription_id, self.resource_group, "galleries", *names)
 
     def version_id(self, name: str) -> str:
         return (
@@ -88,12 +92,9 @@ class VersionService:
     def get(self, name: str) -> dict[str, Any] | None:
         """One version with its replication status, or None."""
         found = get_or_none(
-            self._versions.get,
-            self.resource_group,
-            self.gallery,
-            self.image,
-            name,
-            expand=REPLICATION_STATUS,
+            self._module.arm.get,
+            with_expand(self._path("versions", name), REPLICATION_STATUS),
+            GALLERY_API_VERSION,
             resource=self.label(name),
         )
         return None if found is None else as_dict(found)
@@ -104,9 +105,7 @@ class VersionService:
         With ``missing_ok`` an absent definition (or gallery) holds no versions.
         """
         return self._collect(
-            lambda: self._versions.list_by_gallery_image(
-                self.resource_group, self.gallery, self.image
-            ),
+            lambda: self._module.arm.list(self._path("versions"), GALLERY_API_VERSION),
             f"versions of {image_label(self.resource_group, self.gallery, self.image)}",
             missing_ok=missing_ok,
         )
@@ -129,7 +128,7 @@ class VersionService:
         self, resource_id: str, kind: ResourceKind, *, expand: str | None = None
     ) -> dict[str, Any] | None:
         """A source resource in any subscription, through the raw ARM pipeline."""
-        path = resource_id + (f"?$expand={expand}" if expand else "")
+        path = with_expand(resource_id, expand)
         api_version = SOURCE_API_VERSIONS[kind.full_type.lower()]
         return get_or_none(
             self._module.arm.get, path, api_version, resource=f"{kind.label} '{resource_id}'"
@@ -138,33 +137,16 @@ class VersionService:
     # --- writes ---------------------------------------------------------------------------
 
     def start_put(self, name: str, body: dict[str, Any]) -> Any:
-        return self._start(
-            lambda: self._versions.begin_create_or_update(
-                self.resource_group, self.gallery, self.image, name, body
-            ),
-            verb="create or update",
-            resource=self.label(name),
-        )
+        """Send the PUT; returns the operation's poller for :meth:`wait`."""
+        return self._start("PUT", name, body, verb="create or update")
 
     def start_unblock(self, name: str) -> Any:
         """Lift ``blockDeletionBeforeEndOfLife`` so the version can be deleted."""
         patch = {"properties": {"safetyProfile": {"blockDeletionBeforeEndOfLife": False}}}
-        return self._start(
-            lambda: self._versions.begin_update(
-                self.resource_group, self.gallery, self.image, name, patch
-            ),
-            verb="unblock deletion of",
-            resource=self.label(name),
-        )
+        return self._start("PATCH", name, patch, verb="unblock deletion of")
 
     def start_delete(self, name: str) -> Any:
-        return self._start(
-            lambda: self._versions.begin_delete(
-                self.resource_group, self.gallery, self.image, name
-            ),
-            verb="delete",
-            resource=self.label(name),
-        )
+        return self._start("DELETE", name, None, verb="delete")
 
     def wait(self, poller: Any, waiter: Waiter, *, verb: str, name: str) -> Any:
         """Wait for a started operation as ``waiter`` says; errors name the version."""
@@ -176,12 +158,15 @@ class VersionService:
             raise
         return None if result is None else as_dict(result)
 
-    def _start(self, start: Callable[[], Any], *, verb: str, resource: str) -> Any:
+    def _start(self, method: str, name: str, body: dict[str, Any] | None, *, verb: str) -> Any:
+        """Send the first request of a long-running operation; its poller waits for the rest."""
         try:
-            return start()
+            return self._module.arm.begin(
+                method, self._path("versions", name), GALLERY_API_VERSION, body
+            )
         except Exception as exc:
             if is_azure_error(exc):
-                raise translate(exc, verb=verb, resource=resource) from exc
+                raise translate(exc, verb=verb, resource=self.label(name)) from exc
             raise
 
     def _collect(

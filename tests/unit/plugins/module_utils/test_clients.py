@@ -1,6 +1,10 @@
 # Copyright (c) goldenimage.azure contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The SDK client factory: endpoint, scope, user agent, TLS settings, one credential."""
+"""The SDK client factory: endpoint, scope, user agent, TLS settings, one credential.
+
+No module registers a client kind (they all go through ``_arm.ArmClient``); the factory is
+tested with generated clients registered by the test, from the SDKs the test tools install.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,10 @@ from ansible_collections.goldenimage.azure.tests.unit.azure_fakes import (
     Reply,
 )
 
+COMPUTE = ClientKind("azure.mgmt.compute", "ComputeManagementClient", "azure-mgmt-compute")
+IMAGEBUILDER = ClientKind(
+    "azure.mgmt.imagebuilder", "ImageBuilderClient", "azure-mgmt-imagebuilder"
+)
 STACK = CloudEnvironment(
     "stack",
     "https://arm.stack.example/",
@@ -40,7 +48,12 @@ def test_tls_verification_is_on_unless_explicitly_off() -> None:
     assert connection_verify("/opt-ca.pem", False, {}) is False
 
 
-def test_compute_client_talks_to_the_clouds_arm_with_scope_and_user_agent() -> None:
+def test_no_generated_sdk_is_registered() -> None:
+    # Each one would pin users to its major version and load its models into every process.
+    assert CLIENT_KINDS == {}
+
+
+def test_a_registered_client_talks_to_the_clouds_arm_with_scope_and_user_agent() -> None:
     pytest.importorskip("azure.mgmt.compute", reason="azure-mgmt-compute is not installed")
     transport = FakeTransport().add(
         "GET", "/galleries/g1", Reply(200, {"name": "g1", "location": "eastus"})
@@ -51,7 +64,14 @@ def test_compute_client_talks_to_the_clouds_arm_with_scope_and_user_agent() -> N
         credentials.append(FakeCredential())
         return credentials[-1]
 
-    factory = ClientFactory(credential, STACK, lambda: "sub-1", "/ca.pem", transport=transport)
+    factory = ClientFactory(
+        credential,
+        STACK,
+        lambda: "sub-1",
+        "/ca.pem",
+        kinds={"compute": COMPUTE},
+        transport=transport,
+    )
     gallery = factory.client("compute").galleries.get("rg1", "g1")
     assert gallery.name == "g1"
     request = transport.requests[0]
@@ -64,6 +84,7 @@ def test_compute_client_talks_to_the_clouds_arm_with_scope_and_user_agent() -> N
 
 
 def test_clients_share_one_credential_and_are_created_once() -> None:
+    pytest.importorskip("azure.mgmt.compute", reason="azure-mgmt-compute is not installed")
     pytest.importorskip(
         "azure.mgmt.imagebuilder", reason="azure-mgmt-imagebuilder is not installed"
     )
@@ -74,7 +95,8 @@ def test_clients_share_one_credential_and_are_created_once() -> None:
         seen.append(shared)
         return shared
 
-    factory = ClientFactory(credential, STACK, lambda: "sub-1", True)
+    kinds = {"compute": COMPUTE, "imagebuilder": IMAGEBUILDER}
+    factory = ClientFactory(credential, STACK, lambda: "sub-1", True, kinds=kinds)
     compute = factory.client("compute")
     assert factory.client("compute") is compute
     factory.client("imagebuilder")

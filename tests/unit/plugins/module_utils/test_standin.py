@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("azure.identity", reason="azure-identity is not installed")
-pytest.importorskip("azure.mgmt.compute", reason="azure-mgmt-compute is not installed")
+pytest.importorskip("azure.mgmt.core", reason="azure-mgmt-core is not installed")
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import resolve_cloud
 from ansible_collections.goldenimage.azure.plugins.module_utils._errors import get_or_none
@@ -31,6 +31,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._module import A
 from ansible_collections.goldenimage.azure.tests.unit.harness import ModuleResult, run_module
 
 GROUP_API = "2022-09-01"
+GALLERY_API = "2026-03-03"
 WRITES = {"PUT", "PATCH", "DELETE", "POST"}
 
 
@@ -137,7 +138,7 @@ AWX_NAMES = (
 
 
 def probe_main() -> None:
-    """Read a resource group over raw ARM and list its galleries with the compute SDK."""
+    """Read a resource group and list its galleries, both over the collection's ARM client."""
     module = AzureModule({"resource_group": {"type": "str", "required": True}}, result_key="probe")
     group_name = module.params["resource_group"]
     label = f"resource group {group_name}"
@@ -147,8 +148,10 @@ def probe_main() -> None:
         galleries = []
         if group is not None:
             galleries = [
-                gallery.name
-                for gallery in module.client("compute").galleries.list_by_resource_group(group_name)
+                gallery["name"]
+                for gallery in module.arm.list(
+                    f"{path}/providers/Microsoft.Compute/galleries", GALLERY_API
+                )
             ]
     except Exception as exc:
         module.fail_from(exc, verb="read", resource=label)

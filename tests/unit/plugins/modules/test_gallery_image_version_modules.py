@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from azure.core.exceptions import ResourceNotFoundError
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
 from ansible_collections.goldenimage.azure.plugins.modules import (
@@ -17,59 +17,61 @@ from ansible_collections.goldenimage.azure.plugins.modules import (
     gallery_image_version_prune,
     managed_image,
 )
+from ansible_collections.goldenimage.azure.tests.unit.arm_fakes import FakeArm, not_found
 from ansible_collections.goldenimage.azure.tests.unit.harness import ModuleResult
 
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = "rg-images"
 COMPUTE = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute"
 DEFINITION_ID = f"{COMPUTE}/galleries/gal1/images/linux"
-WRITES = ("begin_create_or_update", "begin_update", "begin_delete")
+DEFINITION = r"/providers/Microsoft\.Compute/galleries/gal1/images/(?P<i>[^/?]+)"
+VERSION = DEFINITION + r"/versions/(?P<v>[^/?]+)"
+IMAGE = r"/providers/Microsoft\.Compute/images/(?P<name>[^/?]+)"
 
 Runner = Callable[..., ModuleResult]
 
 
-class FakePoller:
-    def __init__(self, result: Any) -> None:
-        self._result = result
-
-    def wait(self, timeout: float | None = None) -> None:
-        return None
-
-    def done(self) -> bool:
-        return True
-
-    def status(self) -> str:
-        return "Succeeded"
-
-    def result(self, timeout: float | None = None) -> Any:
-        return self._result
-
-
-def not_found(what: str) -> ResourceNotFoundError:
-    return ResourceNotFoundError(message=f"The Resource '{what}' was not found.")
-
-
 class FakeAzure:
-    """ARM-shaped bodies (2026-03-03 / 2026-04-01 shapes), and every call recorded."""
+    """ARM-shaped bodies (2026-03-03 / 2026-04-01 shapes) behind a :class:`FakeArm`."""
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, Any]] = []
+    def __init__(self, arm: FakeArm) -> None:
+        self.arm = arm
         self.versions: dict[str, dict[str, Any]] = {}
-        self.image_bodies: dict[str, dict[str, Any]] = {}
+        # Everything else read by id: managed images (sources and managed_image's own), VMs.
         self.sources: dict[str, dict[str, Any]] = {}
         self.replication_state = "Completed"
-        self.gallery_images = self
-        self.gallery_image_versions = FakeVersions(self)
-        self.images = FakeImages(self)
+        # Registered first so that the more specific routes below win over it.
+        arm.on("GET", r"^/subscriptions/.*/providers/Microsoft\.Compute/", self.get_source)
+        arm.on("GET", r"^/subscriptions/[^/]+/locations$", self.list_locations)
+        arm.on("GET", DEFINITION + "$", self.get_definition)
+        arm.on("GET", DEFINITION + "/versions$", self.list_versions)
+        arm.on("GET", VERSION + r"(\?|$)", self.get_version)
+        arm.on("PUT", VERSION + "$", self.put_version)
+        arm.on("PATCH", VERSION + "$", self.patch_version)
+        arm.on("DELETE", VERSION + "$", self.delete_version)
+        arm.on("GET", "/softdeletedartifacttypes/", lambda path, body, match: [])
+        arm.on("PUT", IMAGE + "$", self.put_image)
+        arm.on("PATCH", IMAGE + "$", self.patch_image)
 
-    def writes(self) -> list[tuple[str, str, Any]]:
-        return [call for call in self.calls if call[1] in WRITES]
+    @property
+    def calls(self) -> Any:
+        return self.arm.calls
 
-    # gallery_images.get: one Linux, generalized, V2 definition in eastus.
-    def get(self, rg: str, gallery: str, name: str, **kwargs: Any) -> dict[str, Any]:
-        self.calls.append(("gallery_images", "get", name))
-        if name != "linux":
-            raise not_found(name)
+    def writes(self) -> list[tuple[str, str]]:
+        return [call.request for call in self.calls.writes()]
+
+    def compute_requests(self) -> list[tuple[str, str]]:
+        """The Microsoft.Compute requests (no region reads)."""
+        return [r for r in self.calls.requests() if "/providers/Microsoft.Compute/" in r[1]]
+
+    def list_locations(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        names = {"eastus": "East US", "westus": "West US"}
+        return {"value": [{"name": n, "displayName": d} for n, d in names.items()]}
+
+    # One Linux, generalized, V2 definition in eastus.
+    def get_definition(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        if match["i"] != "linux":
+            raise not_found(path)
         return {
             "id": DEFINITION_ID,
             "name": "linux",
@@ -77,16 +79,11 @@ class FakeAzure:
             "properties": {"osType": "Linux", "osState": "Generalized", "hyperVGeneration": "V2"},
         }
 
-
-class FakeVersions:
-    def __init__(self, azure: FakeAzure) -> None:
-        self.azure = azure
-
-    def _view(self, body: dict[str, Any], expand: str | None) -> dict[str, Any]:
-        view = {**body, "properties": dict(body["properties"])}
+    def _view(self, stored: dict[str, Any], expand: bool) -> dict[str, Any]:
+        view = {**stored, "properties": dict(stored["properties"])}
         if expand:
             regions = view["properties"]["publishingProfile"]["targetRegions"]
-            state = self.azure.replication_state
+            state = self.replication_state
             view["properties"]["replicationStatus"] = {
                 "summary": [
                     {
@@ -99,24 +96,18 @@ class FakeVersions:
             }
         return view
 
-    def get(
-        self, rg: str, gallery: str, image: str, name: str, expand: str | None = None
-    ) -> dict[str, Any]:
-        self.azure.calls.append(("versions", "get", name))
-        if name not in self.azure.versions:
-            raise not_found(name)
-        return self._view(self.azure.versions[name], expand)
+    def get_version(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        if match["v"] not in self.versions:
+            raise not_found(path)
+        return self._view(self.versions[match["v"]], "$expand=ReplicationStatus" in path)
 
-    def list_by_gallery_image(self, rg: str, gallery: str, image: str) -> list[dict[str, Any]]:
-        self.azure.calls.append(("versions", "list", image))
-        if image != "linux":
-            raise not_found(image)
-        return [self._view(body, None) for body in self.azure.versions.values()]
+    def list_versions(self, path: str, body: Any, match: re.Match[str]) -> list[dict[str, Any]]:
+        if match["i"] != "linux":
+            raise not_found(path)
+        return [self._view(stored, False) for stored in self.versions.values()]
 
-    def begin_create_or_update(
-        self, rg: str, gallery: str, image: str, name: str, body: dict[str, Any]
-    ) -> FakePoller:
-        self.azure.calls.append(("versions", "begin_create_or_update", (name, body)))
+    def put_version(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        name = match["v"]
         stored = {
             "id": f"{DEFINITION_ID}/versions/{name}",
             "name": name,
@@ -124,71 +115,44 @@ class FakeVersions:
             "tags": body.get("tags") or {},
             "properties": {**body["properties"], "provisioningState": "Succeeded"},
         }
-        self.azure.versions[name] = stored
-        return FakePoller(stored)
+        self.versions[name] = stored
+        return stored
 
-    def begin_update(
-        self, rg: str, gallery: str, image: str, name: str, patch: dict[str, Any]
-    ) -> FakePoller:
-        self.azure.calls.append(("versions", "begin_update", (name, patch)))
-        self.azure.versions[name]["properties"]["safetyProfile"].update(
-            patch["properties"]["safetyProfile"]
-        )
-        return FakePoller(self.azure.versions[name])
+    def patch_version(self, path: str, patch: Any, match: re.Match[str]) -> dict[str, Any]:
+        stored = self.versions[match["v"]]
+        stored["properties"]["safetyProfile"].update(patch["properties"]["safetyProfile"])
+        return stored
 
-    def begin_delete(self, rg: str, gallery: str, image: str, name: str) -> FakePoller:
-        self.azure.calls.append(("versions", "begin_delete", name))
-        self.azure.versions.pop(name)
-        return FakePoller(None)
+    def delete_version(self, path: str, body: Any, match: re.Match[str]) -> None:
+        self.versions.pop(match["v"])
 
-
-class FakeImages:
-    def __init__(self, azure: FakeAzure) -> None:
-        self.azure = azure
-
-    def get(self, rg: str, name: str) -> dict[str, Any]:
-        self.azure.calls.append(("images", "get", name))
-        if name not in self.azure.image_bodies:
-            raise not_found(name)
-        return self.azure.image_bodies[name]
-
-    def begin_create_or_update(self, rg: str, name: str, body: dict[str, Any]) -> FakePoller:
-        self.azure.calls.append(("images", "begin_create_or_update", (name, body)))
-        stored = {"id": f"{COMPUTE}/images/{name}", "name": name, **body}
-        self.azure.image_bodies[name] = stored
-        return FakePoller(stored)
-
-    def begin_update(self, rg: str, name: str, patch: dict[str, Any]) -> FakePoller:
-        self.azure.calls.append(("images", "begin_update", (name, patch)))
-        self.azure.image_bodies[name]["tags"] = patch["tags"]
-        return FakePoller(self.azure.image_bodies[name])
-
-
-class FakeArm:
-    """Raw ARM reads: sources by id and the (empty) soft-deleted list."""
-
-    def __init__(self, azure: FakeAzure) -> None:
-        self.azure = azure
-
-    def get(self, path: str, api_version: str) -> dict[str, Any]:
+    def get_source(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
         resource_id = path.split("?")[0]
-        self.azure.calls.append(("arm", "get", resource_id))
-        if resource_id not in self.azure.sources:
+        if resource_id not in self.sources:
             raise not_found(resource_id)
-        return self.azure.sources[resource_id]
+        return self.sources[resource_id]
 
-    def list(self, path: str, api_version: str) -> Iterator[dict[str, Any]]:
-        self.azure.calls.append(("arm", "list", path))
-        return iter([])
+    def put_image(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        stored = {"id": path, "name": match["name"], **body}
+        self.sources[path] = stored
+        return stored
+
+    def patch_image(self, path: str, patch: Any, match: re.Match[str]) -> dict[str, Any]:
+        self.sources[path]["tags"] = patch["tags"]
+        return self.sources[path]
 
 
 @pytest.fixture
 def azure(monkeypatch: pytest.MonkeyPatch) -> FakeAzure:
-    fake = FakeAzure()
-    arm = FakeArm(fake)
+    arm = FakeArm()
+    fake = FakeAzure(arm)
     fake.sources[f"{COMPUTE}/images/img1"] = managed_image_body("img1", "eastus")
     fake.sources[f"{COMPUTE}/images/img-west"] = managed_image_body("img-west", "westus")
-    monkeypatch.setattr(AzureModule, "client", lambda self, kind: fake)
+
+    def no_sdk(self: AzureModule, kind: str) -> None:
+        raise AssertionError(f"a module asked for an SDK client ({kind})")
+
+    monkeypatch.setattr(AzureModule, "client", no_sdk)
     monkeypatch.setattr(AzureModule, "arm", property(lambda self: arm))
     monkeypatch.setattr(AzureModule, "subscription_id", property(lambda self: SUB))
     return fake
@@ -244,8 +208,9 @@ def test_create_sends_one_put_and_waits_for_every_region(
         version_args(managed_image="img1", target_regions=["eastus=2", "westus"]),
     )
     assert result.changed and not result.failed, result.msg
-    (write,) = azure.writes()
-    body = write[2][1]
+    (write,) = azure.calls.writes()
+    assert write.request == ("PUT", f"{DEFINITION_ID}/versions/1.0.0")
+    body = write.body
     assert body["location"] == "eastus"
     assert body["properties"]["publishingProfile"]["targetRegions"] == [
         {"name": "eastus", "regionalReplicaCount": 2},
@@ -262,7 +227,10 @@ def test_a_second_run_only_reads_the_definition_and_the_version(
     azure.calls.clear()
     result = module_runner(gallery_image_version.main, args)
     assert not result.changed and not result.failed
-    assert azure.calls == [("gallery_images", "get", "linux"), ("versions", "get", "1.0.0")]
+    version_read = ("GET", f"{DEFINITION_ID}/versions/1.0.0?$expand=ReplicationStatus")
+    requests = azure.compute_requests()
+    assert requests[-1] == version_read
+    assert set(requests) <= {("GET", DEFINITION_ID), version_read}
 
 
 def test_forbidden_changes_fail_with_conflicts_and_no_write(
@@ -419,10 +387,11 @@ def test_managed_image_from_a_generalized_vm_then_tags_only(
     )
     azure.calls.clear()
     again = module_runner(managed_image.main, args)
-    assert not again.changed and azure.calls == [("images", "get", "img")]
+    assert not again.changed
+    assert azure.calls.requests() == [("GET", f"{COMPUTE}/images/img")]
     retagged = module_runner(managed_image.main, {**args, "tags": {"a": "2"}}, diff=True)
     assert retagged.changed
-    assert [call[1] for call in azure.writes()] == ["begin_update"]
+    assert azure.writes() == [("PATCH", f"{COMPUTE}/images/img")]
     assert retagged["diff"]["after"]["tags"] == {"a": "2"}
 
 

@@ -1,14 +1,14 @@
 # Copyright (c) goldenimage.azure contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The four gallery modules end to end: ``main()`` against a fake compute client."""
+"""The four gallery modules end to end: ``main()`` against a fake ARM client."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
 from ansible_collections.goldenimage.azure.plugins.modules import (
@@ -17,41 +17,21 @@ from ansible_collections.goldenimage.azure.plugins.modules import (
     gallery_image_info,
     gallery_info,
 )
+from ansible_collections.goldenimage.azure.tests.unit.arm_fakes import (
+    FakeArm,
+    not_found,
+    refused,
+)
 from ansible_collections.goldenimage.azure.tests.unit.harness import ModuleResult
 
-# --- a fake azure-mgmt-compute client ---------------------------------------------------------
-# It keeps ARM-shaped bodies the way Azure answers them (2026-03-03 shapes), records every
-# call, and raises azure-core's own exceptions, so the modules' error handling is the real one.
+# --- a fake Compute Gallery behind the ARM client --------------------------------------------
+# It keeps ARM-shaped bodies the way Azure answers them (2026-03-03 shapes), and the fake ARM
+# client records every request and raises azure-core's own exceptions, so the modules' error
+# handling is the real one.
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
-WRITES = ("begin_create_or_update", "begin_update", "begin_delete")
-
-
-class FakePoller:
-    def __init__(self, result: Any) -> None:
-        self._result = result
-
-    def wait(self, timeout: float | None = None) -> None:
-        return None
-
-    def done(self) -> bool:
-        return True
-
-    def status(self) -> str:
-        return "Succeeded"
-
-    def result(self, timeout: float | None = None) -> Any:
-        return self._result
-
-
-class Calls(list):  # type: ignore[type-arg]
-    """Every SDK call as ``(operation group, method, args)``."""
-
-    def writes(self) -> list[tuple[str, str, tuple[Any, ...]]]:
-        return [call for call in self if call[1] in WRITES]
-
-
-def not_found(what: str) -> ResourceNotFoundError:
-    return ResourceNotFoundError(message=f"The Resource '{what}' was not found.")
+SHARING_EXPAND = "?$expand=SharingProfile%2FGroups"
+GALLERY = r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/galleries/(?P<g>[^/?]+)"
+IMAGE = GALLERY + r"/images/(?P<i>[^/?]+)"
 
 
 def gallery_path(resource_group: str, name: str) -> str:
@@ -61,35 +41,76 @@ def gallery_path(resource_group: str, name: str) -> str:
     )
 
 
-class FakeGalleries:
-    def __init__(self, store: FakeCompute) -> None:
-        self.s = store
+IMAGE_PATH = gallery_path("rg-images", "gal1") + "/images/ubuntu"
 
-    def get(self, rg: str, name: str, **kwargs: Any) -> dict[str, Any]:
-        self.s.calls.append(("galleries", "get", (rg, name, kwargs)))
-        body = self.s.gallery_bodies.get(name)
-        if body is None:
-            raise not_found(name)
-        return body
 
-    def list_by_resource_group(self, rg: str) -> list[dict[str, Any]]:
-        self.s.calls.append(("galleries", "list_by_resource_group", (rg,)))
+class FakeCompute:
+    """Galleries, definitions and versions as ARM serves them, behind a :class:`FakeArm`."""
+
+    def __init__(self, arm: FakeArm) -> None:
+        self.arm = arm
+        self.gallery_bodies: dict[str, dict[str, Any]] = {}
+        self.image_bodies: dict[tuple[str, str], dict[str, Any]] = {}
+        self.version_bodies: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.resource_group_reads = 0
+        arm.on("GET", r"/resourcegroups/[^/]+$", self.get_group)
+        arm.on("GET", r"^/subscriptions/[^/]+/locations$", self.list_locations)
+        arm.on("GET", r"/providers/Microsoft\.Compute/galleries$", self.list_galleries)
+        arm.on("GET", GALLERY + r"(\?|$)", self.get_gallery)
+        arm.on("PUT", GALLERY + "$", self.put_gallery)
+        arm.on("DELETE", GALLERY + "$", self.delete_gallery)
+        arm.on("POST", GALLERY + "/share$", self.share)
+        arm.on("GET", GALLERY + "/images$", self.list_images)
+        arm.on("GET", IMAGE + "$", self.get_image)
+        arm.on("PUT", IMAGE + "$", self.put_image)
+        arm.on("DELETE", IMAGE + "$", self.delete_image)
+        arm.on("GET", IMAGE + "/versions$", self.list_versions)
+        arm.on("DELETE", IMAGE + r"/versions/(?P<v>[^/?]+)$", self.delete_version)
+
+    @property
+    def calls(self) -> Any:
+        return self.arm.calls
+
+    def compute_requests(self, start: int = 0) -> list[tuple[str, str]]:
+        """The Microsoft.Compute requests from call ``start`` on (no group or region reads)."""
         return [
-            self.s.listed(b)
-            for b in self.s.gallery_bodies.values()
-            if f"/resourceGroups/{rg}/" in b["id"]
+            request
+            for request in self.calls.requests(start)
+            if "/providers/Microsoft.Compute/" in request[1]
         ]
 
-    def list(self) -> list[dict[str, Any]]:
-        self.s.calls.append(("galleries", "list", ()))
-        return [self.s.listed(b) for b in self.s.gallery_bodies.values()]
+    def list_locations(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        names = {"eastus": "East US", "westus": "West US", "westeurope": "West Europe"}
+        return {"value": [{"name": n, "displayName": d} for n, d in names.items()]}
 
-    def begin_create_or_update(self, rg: str, name: str, body: dict[str, Any]) -> FakePoller:
-        self.s.calls.append(("galleries", "begin_create_or_update", (rg, name, body)))
-        existing = self.s.gallery_bodies.get(name, {})
+    def get_group(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        self.resource_group_reads += 1
+        return {"id": path, "location": "eastus"}
+
+    # --- galleries ---------------------------------------------------------------------------
+
+    def listed(self, body: dict[str, Any]) -> dict[str, Any]:
+        """List answers leave sharing groups out, as Azure's do."""
+        profile = dict(body["properties"].get("sharingProfile") or {})
+        profile.pop("groups", None)
+        return {**body, "properties": {**body["properties"], "sharingProfile": profile}}
+
+    def list_galleries(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        scope = path.rsplit("/providers/", 1)[0] + "/"
+        return [self.listed(b) for b in self.gallery_bodies.values() if b["id"].startswith(scope)]
+
+    def get_gallery(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        found = self.gallery_bodies.get(match["g"])
+        if found is None:
+            raise not_found(path)
+        return found if "$expand=" in path else self.listed(found)
+
+    def put_gallery(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        name = match["g"]
+        existing = self.gallery_bodies.get(name, {})
         groups = ((existing.get("properties") or {}).get("sharingProfile") or {}).get("groups", [])
         stored = {
-            "id": gallery_path(rg, name),
+            "id": gallery_path(match["rg"], name),
             "name": name,
             "type": "Microsoft.Compute/galleries",
             "location": body["location"].replace(" ", "").lower(),
@@ -103,24 +124,16 @@ class FakeGalleries:
         profile = stored["properties"].get("sharingProfile")
         if profile is not None:
             profile["groups"] = groups
-        self.s.gallery_bodies[name] = stored
-        return FakePoller(stored)
+        self.gallery_bodies[name] = stored
+        return stored
 
-    def begin_delete(self, rg: str, name: str) -> FakePoller:
-        self.s.calls.append(("galleries", "begin_delete", (rg, name)))
-        if any(key[0] == name for key in self.s.image_bodies):
-            raise HttpResponseError(message="Cannot delete resource while nested resources exist.")
-        self.s.gallery_bodies.pop(name, None)
-        return FakePoller(None)
+    def delete_gallery(self, path: str, body: Any, match: re.Match[str]) -> None:
+        if any(key[0] == match["g"] for key in self.image_bodies):
+            raise refused(409, "Cannot delete resource while nested resources exist.")
+        self.gallery_bodies.pop(match["g"], None)
 
-
-class FakeSharing:
-    def __init__(self, store: FakeCompute) -> None:
-        self.s = store
-
-    def begin_update(self, rg: str, name: str, update: dict[str, Any]) -> FakePoller:
-        self.s.calls.append(("gallery_sharing_profile", "begin_update", (rg, name, update)))
-        profile = self.s.gallery_bodies[name]["properties"].setdefault(
+    def share(self, path: str, update: Any, match: re.Match[str]) -> dict[str, Any]:
+        profile = self.gallery_bodies[match["g"]]["properties"].setdefault(
             "sharingProfile", {"permissions": "Private"}
         )
         operation = update["operationType"]
@@ -138,100 +151,44 @@ class FakeSharing:
                 held["ids"] = sorted(set(held["ids"]) | set(group["ids"]))
             else:
                 held["ids"] = sorted(set(held["ids"]) - set(group["ids"]))
-        return FakePoller(update)
+        return dict(update)
 
+    # --- definitions and versions ------------------------------------------------------------
 
-class FakeImages:
-    def __init__(self, store: FakeCompute) -> None:
-        self.s = store
+    def list_images(self, path: str, body: Any, match: re.Match[str]) -> list[dict[str, Any]]:
+        if match["g"] not in self.gallery_bodies:
+            raise not_found(path)
+        return [b for (g, _name), b in sorted(self.image_bodies.items()) if g == match["g"]]
 
-    def get(self, rg: str, gallery: str, name: str) -> dict[str, Any]:
-        self.s.calls.append(("gallery_images", "get", (rg, gallery, name)))
-        body = self.s.image_bodies.get((gallery, name))
-        if body is None:
-            raise not_found(name)
-        return body
+    def get_image(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        found = self.image_bodies.get((match["g"], match["i"]))
+        if found is None:
+            raise not_found(path)
+        return found
 
-    def list_by_gallery(self, rg: str, gallery: str) -> list[dict[str, Any]]:
-        self.s.calls.append(("gallery_images", "list_by_gallery", (rg, gallery)))
-        if gallery not in self.s.gallery_bodies:
-            raise not_found(gallery)
-        return [b for (g, _name), b in sorted(self.s.image_bodies.items()) if g == gallery]
-
-    def begin_create_or_update(
-        self, rg: str, gallery: str, name: str, body: dict[str, Any]
-    ) -> FakePoller:
-        self.s.calls.append(("gallery_images", "begin_create_or_update", (rg, gallery, name, body)))
+    def put_image(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+        gallery_name, name = match["g"], match["i"]
         properties = {"hyperVGeneration": "V1", "architecture": "x64", **body["properties"]}
         stored = {
-            "id": f"{gallery_path(rg, gallery)}/images/{name}",
+            "id": f"{gallery_path(match['rg'], gallery_name)}/images/{name}",
             "name": name,
             "type": "Microsoft.Compute/galleries/images",
             "location": body["location"],
             "tags": body.get("tags", {}),
             "properties": {**properties, "provisioningState": "Succeeded"},
         }
-        self.s.image_bodies[(gallery, name)] = stored
-        return FakePoller(stored)
+        self.image_bodies[(gallery_name, name)] = stored
+        return stored
 
-    def begin_delete(self, rg: str, gallery: str, name: str) -> FakePoller:
-        self.s.calls.append(("gallery_images", "begin_delete", (rg, gallery, name)))
-        self.s.image_bodies.pop((gallery, name), None)
-        return FakePoller(None)
+    def delete_image(self, path: str, body: Any, match: re.Match[str]) -> None:
+        self.image_bodies.pop((match["g"], match["i"]), None)
 
+    def list_versions(self, path: str, body: Any, match: re.Match[str]) -> list[dict[str, Any]]:
+        key = (match["g"], match["i"])
+        return [b for (g, i, _name), b in sorted(self.version_bodies.items()) if (g, i) == key]
 
-class FakeVersions:
-    def __init__(self, store: FakeCompute) -> None:
-        self.s = store
-
-    def list_by_gallery_image(self, rg: str, gallery: str, image: str) -> list[dict[str, Any]]:
-        self.s.calls.append(
-            ("gallery_image_versions", "list_by_gallery_image", (rg, gallery, image))
-        )
-        return [
-            b
-            for (g, i, _name), b in sorted(self.s.version_bodies.items())
-            if (g, i) == (gallery, image)
-        ]
-
-    def begin_delete(self, rg: str, gallery: str, image: str, name: str) -> FakePoller:
-        self.s.calls.append(("gallery_image_versions", "begin_delete", (rg, gallery, image, name)))
-        self.s.version_bodies.pop((gallery, image, name), None)
-        return FakePoller(None)
-
-
-class FakeCompute:
-    """The subset of ComputeManagementClient the gallery modules use."""
-
-    def __init__(self) -> None:
-        self.calls = Calls()
-        self.gallery_bodies: dict[str, dict[str, Any]] = {}
-        self.image_bodies: dict[tuple[str, str], dict[str, Any]] = {}
-        self.version_bodies: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self.resource_group_reads = 0
-        self.galleries = FakeGalleries(self)
-        self.gallery_sharing_profile = FakeSharing(self)
-        self.gallery_images = FakeImages(self)
-        self.gallery_image_versions = FakeVersions(self)
-
-    def listed(self, body: dict[str, Any]) -> dict[str, Any]:
-        """List answers leave sharing groups out, as Azure's do."""
-        profile = dict(body["properties"].get("sharingProfile") or {})
-        profile.pop("groups", None)
-        return {**body, "properties": {**body["properties"], "sharingProfile": profile}}
-
-
-class FakeArm:
-    """The raw ARM client: only the resource group read the gallery module makes."""
-
-    def __init__(self, compute: FakeCompute, location: str = "eastus") -> None:
-        self.compute = compute
-        self.location = location
-
-    def get(self, path: str, api_version: str) -> dict[str, Any]:
-        self.compute.resource_group_reads += 1
-        self.compute.calls.append(("arm", "get", (path,)))
-        return {"id": path, "location": self.location}
+    def delete_version(self, path: str, body: Any, match: re.Match[str]) -> None:
+        self.version_bodies.pop((match["g"], match["i"], match["v"]), None)
 
 
 # --- module runs ------------------------------------------------------------------------------
@@ -243,9 +200,13 @@ Runner = Callable[..., ModuleResult]
 
 @pytest.fixture
 def compute(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCompute]:
-    fake = FakeCompute()
-    arm = FakeArm(fake)
-    monkeypatch.setattr(AzureModule, "client", lambda self, kind: fake)
+    arm = FakeArm()
+    fake = FakeCompute(arm)
+
+    def no_sdk(self: AzureModule, kind: str) -> None:
+        raise AssertionError(f"the gallery modules asked for an SDK client ({kind})")
+
+    monkeypatch.setattr(AzureModule, "client", no_sdk)
     monkeypatch.setattr(AzureModule, "arm", property(lambda self: arm))
     monkeypatch.setattr(AzureModule, "subscription_id", property(lambda self: SUBSCRIPTION))
     yield fake
@@ -300,8 +261,8 @@ def test_create_then_rerun_reads_once_and_changes_nothing(
     start = len(compute.calls)
     again = module_runner(gallery.main, args)
     assert not again.changed
-    assert compute.calls[start:] == [
-        ("galleries", "get", ("rg-images", "gal1", {"expand": "SharingProfile/Groups"}))
+    assert compute.calls.requests(start) == [
+        ("GET", gallery_path("rg-images", "gal1") + SHARING_EXPAND)
     ]
     assert again["gallery"] == real
 
@@ -327,31 +288,18 @@ def test_direct_sharing_is_reconciled_through_the_share_action(
         gallery.main, gallery_args(sharing={**sharing, "subscriptions": [SUBSCRIPTION]})
     )
     assert changed.changed
-    writes = [call for call in compute.calls[start:] if call[1] != "get"]
+    share = gallery_path("rg-images", "gal1") + "/share"
+    writes = [(call.method, call.path, call.body) for call in compute.calls.writes(start)]
     assert writes == [
         (
-            "gallery_sharing_profile",
-            "begin_update",
-            (
-                "rg-images",
-                "gal1",
-                {
-                    "operationType": "Remove",
-                    "groups": [{"type": "Subscriptions", "ids": [OTHER_SUB]}],
-                },
-            ),
+            "POST",
+            share,
+            {"operationType": "Remove", "groups": [{"type": "Subscriptions", "ids": [OTHER_SUB]}]},
         ),
         (
-            "gallery_sharing_profile",
-            "begin_update",
-            (
-                "rg-images",
-                "gal1",
-                {
-                    "operationType": "Add",
-                    "groups": [{"type": "Subscriptions", "ids": [SUBSCRIPTION]}],
-                },
-            ),
+            "POST",
+            share,
+            {"operationType": "Add", "groups": [{"type": "Subscriptions", "ids": [SUBSCRIPTION]}]},
         ),
     ]
     assert changed["gallery"]["sharing"]["subscriptions"] == [SUBSCRIPTION]
@@ -377,7 +325,7 @@ def test_moving_a_gallery_is_refused_without_writing(
     start = len(compute.calls)
     result = module_runner(gallery.main, gallery_args(location="westeurope"))
     assert result.failed and "cannot move from eastus to westeurope" in result.msg
-    assert [c for c in compute.calls[start:] if c[1] != "get"] == []
+    assert compute.calls.writes(start) == []
 
 
 def seed_gallery_with_content(compute: FakeCompute, module_runner: Runner) -> None:
@@ -396,7 +344,7 @@ def test_deleting_a_gallery_with_definitions_is_refused_without_force(
     assert result.failed
     assert "still holds 1 image definition(s) (ubuntu)" in result.msg
     assert result["image_definitions"] == ["ubuntu"]
-    assert [c for c in compute.calls[start:] if c[1] in ("begin_delete", "begin_update")] == []
+    assert compute.calls.writes(start) == []
 
 
 def test_forced_delete_shows_its_plan_in_check_mode_then_runs_it_in_order(
@@ -415,8 +363,9 @@ def test_forced_delete_shows_its_plan_in_check_mode_then_runs_it_in_order(
     start = len(compute.calls)
     done = module_runner(gallery.main, gallery_args(state="absent", force=True))
     assert done.changed and done["deleted"] == planned["deleted"]
-    deletes = [c[0] for c in compute.calls[start:] if c[1] == "begin_delete"]
-    assert deletes == ["gallery_image_versions", "gallery_images", "galleries"]
+    deletes = [call.path for call in compute.calls.writes(start)]
+    assert deletes == planned["deleted"]
+    assert {call.method for call in compute.calls.writes(start)} == {"DELETE"}
     assert compute.gallery_bodies == {}
     assert not module_runner(gallery.main, gallery_args(state="absent")).changed
 
@@ -435,7 +384,7 @@ def test_image_create_then_rerun_reads_once(compute: FakeCompute, module_runner:
     start = len(compute.calls)
     again = module_runner(gallery_image.main, args)
     assert not again.changed
-    assert compute.calls[start:] == [("gallery_images", "get", ("rg-images", "gal1", "ubuntu"))]
+    assert compute.calls.requests(start) == [("GET", IMAGE_PATH)]
 
 
 def test_immutable_changes_fail_with_every_field_and_write_nothing(
@@ -455,7 +404,7 @@ def test_immutable_changes_fail_with_every_field_and_write_nothing(
         "security_type: current 'TrustedLaunchSupported', requested 'TrustedLaunch'" in result.msg
     )
     assert {c["field"] for c in result["conflicts"]} == {"sku", "os_type", "security_type"}
-    assert compute.calls[start:] == [("gallery_images", "get", ("rg-images", "gal1", "ubuntu"))]
+    assert compute.calls.requests(start) == [("GET", IMAGE_PATH)]
 
 
 def test_features_change_with_allow_update_image(
@@ -474,7 +423,7 @@ def test_features_change_with_allow_update_image(
         "before": {"security_type": "TrustedLaunchSupported"},
         "after": {"security_type": "TrustedLaunch"},
     }
-    body = compute.calls.writes()[-1][2][3]
+    body = compute.calls.writes()[-1].body
     assert body["properties"]["allowUpdateImage"] is True
 
 
@@ -485,7 +434,7 @@ def test_trusted_launch_on_generation_one_is_refused_before_writing(
     start = len(compute.calls)
     result = module_runner(gallery_image.main, image_args(hyper_v_generation="V1"))
     assert result.failed and "security_type" in result.msg and "V2" in result.msg
-    assert [c for c in compute.calls[start:] if c[1] != "get"] == []
+    assert compute.calls.writes(start) == []
 
 
 def test_image_in_a_missing_gallery_says_so(compute: FakeCompute, module_runner: Runner) -> None:
@@ -519,17 +468,12 @@ def test_info_modules_return_lists(compute: FakeCompute, module_runner: Runner) 
     assert one["images"][0]["security_type"] == "TrustedLaunchSupported"
 
 
-def test_info_errors_are_not_empty_lists(
-    compute: FakeCompute, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        error = HttpResponseError(
-            message="The client does not have authorization to perform action."
-        )
-        error.status_code = 403
-        raise error
-
-    monkeypatch.setattr(compute.galleries, "list", refuse)
+def test_info_errors_are_not_empty_lists(compute: FakeCompute, module_runner: Runner) -> None:
+    compute.arm.fail(
+        "GET",
+        r"/providers/Microsoft\.Compute/galleries$",
+        refused(403, "The client does not have authorization to perform action."),
+    )
     result = module_runner(gallery_info.main, {})
     assert result.failed and "authorization" in result.msg
     assert "galleries" not in result.result or result["galleries"] is None
@@ -545,7 +489,7 @@ def test_wait_false_returns_the_prediction_without_reading_back(
 ) -> None:
     result = module_runner(gallery.main, gallery_args(location="eastus", wait=False))
     assert result.changed and result["duration"] == 0.0
-    assert [call[1] for call in compute.calls] == ["get", "begin_create_or_update"]
+    assert [method for method, _path in compute.compute_requests()] == ["GET", "PUT"]
     assert result["gallery"]["unique_name"] is None  # predicted: Azure has not answered yet
     awaited = module_runner(gallery.main, gallery_args(description="now awaited"))
     assert awaited.changed and awaited["duration"] >= 0.0
@@ -553,14 +497,13 @@ def test_wait_false_returns_the_prediction_without_reading_back(
 
 
 def test_a_refused_write_fails_naming_the_verb_and_the_resource(
-    compute: FakeCompute, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+    compute: FakeCompute, module_runner: Runner
 ) -> None:
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        error = HttpResponseError(message="Operation 'put' is not allowed while quota is exceeded.")
-        error.status_code = 409
-        raise error
-
-    monkeypatch.setattr(compute.galleries, "begin_create_or_update", refuse)
+    compute.arm.fail(
+        "PUT",
+        GALLERY + "$",
+        refused(409, "Operation 'put' is not allowed while quota is exceeded."),
+    )
     result = module_runner(gallery.main, gallery_args(location="eastus"))
     assert result.failed
     assert "create or update gallery 'gal1' in resource group 'rg-images'" in result.msg
@@ -590,12 +533,9 @@ def test_image_delete_is_predicted_in_check_mode_then_done_once(
 
 
 def test_a_missing_resource_group_is_named_before_any_write(
-    compute: FakeCompute, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
+    compute: FakeCompute, module_runner: Runner
 ) -> None:
-    def missing(path: str, api_version: str) -> None:
-        raise not_found(path)
-
-    monkeypatch.setattr(FakeArm, "get", lambda self, path, api_version: missing(path, api_version))
+    compute.arm.fail("GET", r"/resourcegroups/[^/]+$", not_found("rg-images"))
     result = module_runner(gallery.main, gallery_args())
     assert result.failed and "Resource group 'rg-images' does not exist" in result.msg
     assert compute.calls.writes() == []
@@ -607,9 +547,9 @@ def test_create_reads_the_gallery_once_and_uses_the_operations_answer(
     args = gallery_args(location="eastus", description="images")
     created = module_runner(gallery.main, args)
     assert created.changed and created["gallery"]["unique_name"]
-    assert [call[:2] for call in compute.calls] == [
-        ("galleries", "get"),
-        ("galleries", "begin_create_or_update"),
+    assert compute.compute_requests() == [
+        ("GET", gallery_path("rg-images", "gal1") + SHARING_EXPAND),
+        ("PUT", gallery_path("rg-images", "gal1")),
     ]
     assert (
         module_runner(gallery.main, gallery_args(description="images"))["gallery"]
@@ -622,8 +562,4 @@ def test_groups_sharing_is_read_back_with_its_groups(
 ) -> None:
     sharing = {"permission": "Groups", "subscriptions": [OTHER_SUB]}
     module_runner(gallery.main, gallery_args(sharing=sharing))
-    assert compute.calls[-1] == (
-        "galleries",
-        "get",
-        ("rg-images", "gal1", {"expand": "SharingProfile/Groups"}),
-    )
+    assert compute.calls[-1].request == ("GET", gallery_path("rg-images", "gal1") + SHARING_EXPAND)
