@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml  # type: ignore[import-untyped]
+
 from gibench import playbook
 from gibench.playbook import Task
 from gibench.scenarios import LOCATION, documented_options
@@ -133,7 +135,10 @@ def _pick(options: set[str], *candidates: str) -> str | None:
 
 def module_args(module_file: Path, group: str, keep: int) -> dict[str, Any] | str:
     """The prune module's arguments, or why they cannot be formed from its documented options."""
-    options = documented_options(module_file)
+    try:
+        options = documented_options(module_file)
+    except (SyntaxError, ValueError, yaml.YAMLError) as exc:
+        return f"its DOCUMENTATION does not parse: {str(exc).splitlines()[0]}"
     image = _pick(options, "gallery_image_name", "image_name", "image", "definition")
     count = _pick(options, "keep_newest", "keep", "keep_latest", "keep_count")
     if "gallery_name" not in options or image is None or count is None:

@@ -210,9 +210,14 @@ def plan(modules_dir: Path, ctx: Context) -> tuple[list[Scenario], dict[str, str
         if scenario is None:
             skipped[name] = "present, but the benchmark has no scenario for it yet"
             continue
-        unknown = missing_options(modules_dir / f"{name}.py", scenario.noop(ctx, 0))
-        if scenario.create is not None:
-            unknown += missing_options(modules_dir / f"{name}.py", scenario.create(ctx, 0))
+        try:
+            unknown = missing_options(modules_dir / f"{name}.py", scenario.noop(ctx, 0))
+            if scenario.create is not None:
+                unknown += missing_options(modules_dir / f"{name}.py", scenario.create(ctx, 0))
+        except (SyntaxError, ValueError, yaml.YAMLError) as exc:
+            # A module being edited must not stop the benchmark of the others.
+            skipped[name] = f"its DOCUMENTATION does not parse: {str(exc).splitlines()[0]}"
+            continue
         if unknown:
             skipped[name] = (
                 f"options not documented by the module: {', '.join(sorted(set(unknown)))}"
