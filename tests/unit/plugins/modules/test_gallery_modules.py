@@ -95,7 +95,7 @@ class FakeCompute:
         profile.pop("groups", None)
         return {**body, "properties": {**body["properties"], "sharingProfile": profile}}
 
-    def list_galleries(self, path: str, body: Any, match: re.Match[str]) -> dict[str, Any]:
+    def list_galleries(self, path: str, body: Any, match: re.Match[str]) -> list[dict[str, Any]]:
         scope = path.rsplit("/providers/", 1)[0] + "/"
         return [self.listed(b) for b in self.gallery_bodies.values() if b["id"].startswith(scope)]
 
