@@ -94,20 +94,7 @@ def test_role_under_faults_converges(sim: Sim, ids: dict[str, str], role: str) -
     assert before <= sim.state()
 
 
-@pytest.mark.parametrize(
-    "role",
-    [
-        pytest.param(
-            "build",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="in check mode image_build fails: the template image_template would "
-                "create does not exist",
-            ),
-        ),
-        "distribute",
-    ],
-)
+@pytest.mark.parametrize("role", ["build", "distribute"])
 def test_role_check_mode_predicts_the_real_run(sim: Sim, ids: dict[str, str], role: str) -> None:
     play = build_play(ids, "rolecheck") if role == "build" else distribute_play(ids, "7.0.0")
     status, predicted, requests = sim.run_playbook([play], extra_args=["--check", "--diff"])

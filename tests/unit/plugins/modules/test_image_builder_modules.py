@@ -192,6 +192,44 @@ def test_a_running_build_refuses_the_change_without_writing(
     assert [call.split()[0] for call in arm_calls(azure)] == ["GET"]
 
 
+NOT_FOUND = Reply(404, {"error": {"code": "NotFound", "message": "x"}})
+LOCATIONS = Reply(200, {"value": [{"name": "eastus", "displayName": "East US"}]})
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_an_unknown_target_region_is_refused_naming_it_before_any_write(
+    azure: FakeTransport, module_runner: Runner, check_mode: bool
+) -> None:
+    azure.add("GET", TEMPLATE_URL, NOT_FOUND)
+    azure.add("GET", r"/resourcegroups/rg\?", Reply(200, {"name": "rg", "location": "eastus"}))
+    azure.add("GET", rf"/subscriptions/{SUB}/locations\?", LOCATIONS)
+    target = {
+        "type": "shared_image",
+        "run_output_name": "sig",
+        "gallery_image_id": f"{GROUP}/providers/Microsoft.Compute/galleries/g/images/i",
+        "target_regions": [{"name": "East US"}, {"name": "atlantis"}],
+    }
+    result = module_runner(
+        image_template.main, dict(PARAMS, distribute=[target]), check_mode=check_mode
+    )
+    assert result.failed
+    assert result.msg == (
+        "Invalid distribute[0].target_regions[1].name 'atlantis': not a region this "
+        "subscription offers."
+    )
+    assert [call.split()[0] for call in arm_calls(azure)] == ["GET", "GET", "GET"]
+
+
+def test_regions_the_template_has_are_not_read_again(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    azure.add("GET", TEMPLATE_URL, Reply(200, template_body()))
+    azure.add("PATCH", TEMPLATE_URL, accepted(202))
+    result = module_runner(image_template.main, dict(PARAMS, location="East US", tags={"a": "b"}))
+    assert result.changed and result["action"] == "update", result.msg
+    assert not [call for call in arm_calls(azure) if "/locations?" in call]
+
+
 # --- image_build ------------------------------------------------------------------------------
 
 SUCCEEDED = {
@@ -218,6 +256,29 @@ def test_a_negative_wait_timeout_is_refused_before_any_request(
     assert result.failed
     assert result.msg.startswith("Invalid wait_timeout -1: expected a number of seconds")
     assert azure.requests == []
+
+
+@pytest.mark.parametrize(("state", "changed"), [("succeeded", True), ("canceled", False)])
+def test_check_mode_predicts_the_build_of_a_template_not_created_yet(
+    azure: FakeTransport, module_runner: Runner, state: str, changed: bool
+) -> None:
+    azure.add("GET", TEMPLATE_URL, NOT_FOUND)
+    result = module_runner(image_build.main, dict(BUILD, state=state), check_mode=True)
+    assert not result.failed, result.msg
+    assert result.changed is changed
+    assert result.msg.startswith("Image template golden does not exist in resource group rg yet")
+    assert result["build"]["run_state"] is None and result["build"]["run_outputs"] == {}
+    assert [call.split()[0] for call in arm_calls(azure)] == ["GET"]
+
+
+def test_a_missing_template_fails_a_real_run_naming_it(
+    azure: FakeTransport, module_runner: Runner
+) -> None:
+    azure.add("GET", TEMPLATE_URL, NOT_FOUND)
+    result = module_runner(image_build.main, BUILD)
+    assert result.failed
+    assert result.msg.startswith("Image template golden does not exist in resource group rg;")
+    assert [call.split()[0] for call in arm_calls(azure)] == ["GET"]
 
 
 def test_a_built_definition_is_not_built_again(azure: FakeTransport, module_runner: Runner) -> None:
