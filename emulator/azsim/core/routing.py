@@ -169,3 +169,19 @@ def match(method: str, path: str) -> Match:
             head_fallback = Match(candidate, found.groupdict(), True)
         path_known = True
     return head_fallback or Match(None, {}, path_known)
+
+
+def admin_records(path: str, record_type: str) -> None:
+    """Register GET (`{"value": [...]}`, every stored record of `record_type`) and DELETE (remove
+    them all, 204) on the admin path `path`, for records the admin API adds with a POST of its
+    own there, such as failure rules."""
+
+    @route("GET", path, admin=True)
+    def list_records(req: Request) -> Response:
+        return Response.ok({"value": req.sim.store.by_type(record_type)})
+
+    @route("DELETE", path, admin=True)
+    def clear_records(req: Request) -> Response:
+        for record in req.sim.store.by_type(record_type):
+            req.sim.store.delete(record["id"])
+        return Response.no_content()

@@ -195,6 +195,33 @@ class Sim:
             location=location,
         )
 
+    def lro_delete(
+        self,
+        req: Request,
+        *,
+        resource_id: str,
+        body: dict[str, Any],
+        duration: float,
+        on_done: str | EventHandler,
+        on_done_args: dict[str, Any] | None = None,
+        final: str | None = None,
+        location: str | None = None,
+    ) -> Response:
+        """A delete ARM accepts with 202 and finishes later: the resource reads
+        `provisioningState: Deleting` from now on and `on_done` removes it at the end."""
+        body.setdefault("properties", {})["provisioningState"] = "Deleting"
+        self.store.put(resource_id, body)
+        return self.lro(
+            req,
+            resource_id=resource_id,
+            status=202,
+            duration=duration,
+            on_done=on_done,
+            on_done_args=on_done_args,
+            final=final,
+            location=location,
+        )
+
     def finish_operation(self, operation_id: str, error: ArmError | None = None) -> None:
         """Settle a long-running operation now instead of at its planned end (the
         `operation_id` of the `Response` `lro` returned). Without `error` its `on_done` handler

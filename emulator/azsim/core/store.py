@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from azsim.core import ids
+from azsim.core.errors import not_found
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -46,6 +48,13 @@ class Store:
             "SELECT body FROM resources WHERE key = ?", (_key(resource_id),)
         ).fetchone()
         return json.loads(row[0]) if row else None
+
+    def get_or_404(self, resource_id: str) -> dict[str, Any]:
+        """The resource, or ARM's 404 `ResourceNotFound` naming `resource_id`."""
+        body = self.get(resource_id)
+        if body is None:
+            raise not_found(resource_id)
+        return body
 
     def put(self, resource_id: str, body: dict[str, Any]) -> None:
         parsed = ids.parse(resource_id)
@@ -94,6 +103,20 @@ class Store:
                 (type.lower(), key, len(key) + 1, key + "/"),
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
+
+    def take(self, type: str, matches: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+        """Use up one `count` of the first record of `type` (in id order) that `matches`:
+        the record goes with its last use. The record as it was, or None when none matches.
+        For the admin API's failure rules, which fire a set number of times."""
+        for record in self.by_type(type):
+            if not matches(record):
+                continue
+            if record["count"] <= 1:
+                self.delete(record["id"])
+            else:
+                self.put(record["id"], {**record, "count": record["count"] - 1})
+            return record
+        return None
 
     def ids(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT id FROM resources ORDER BY key")]

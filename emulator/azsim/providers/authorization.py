@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Any
 
-from azsim.core import ArmError, Request, Response, Sim, iso, not_found, route
+from azsim.core import ArmError, Request, Response, Sim, iso, route
 from azsim.core.authz import (
     BUILT_IN_BY_ID,
     BUILT_IN_ROLES,
@@ -16,6 +16,7 @@ from azsim.core.authz import (
     BuiltInRole,
 )
 from azsim.core.ids import is_under
+from azsim.core.paging import list_routes
 from azsim.core.principals import PrincipalRecord
 
 AUTHZ_API_VERSIONS = (
@@ -386,13 +387,6 @@ def list_assignments(req: Request) -> Response:
 # -- user-assigned identities -------------------------------------------------------------------
 
 
-def _identity_or_404(req: Request) -> dict[str, Any]:
-    identity = req.sim.store.get(req.path)
-    if identity is None:
-        raise not_found(req.path)
-    return identity
-
-
 @route(
     "PUT",
     IDENTITIES + "/{resourceName}",
@@ -457,7 +451,7 @@ def put_identity(req: Request) -> Response:
     action="Microsoft.ManagedIdentity/userAssignedIdentities/write",
 )
 def patch_identity(req: Request) -> Response:
-    identity = _identity_or_404(req)
+    identity = req.sim.store.get_or_404(req.path)
     if "tags" in _body(req):
         identity["tags"] = _body(req)["tags"] or {}
     req.sim.store.put(req.path, identity)
@@ -471,7 +465,7 @@ def patch_identity(req: Request) -> Response:
     action="Microsoft.ManagedIdentity/userAssignedIdentities/read",
 )
 def get_identity(req: Request) -> Response:
-    return Response.ok(_identity_or_404(req))
+    return Response.ok(req.sim.store.get_or_404(req.path))
 
 
 @route(
@@ -489,23 +483,8 @@ def delete_identity(req: Request) -> Response:
     return Response.ok(None)
 
 
-@route(
-    "GET",
-    IDENTITIES,
+list_routes(
+    IDENTITY_TYPE,
     api_versions=IDENTITY_API_VERSIONS,
     action="Microsoft.ManagedIdentity/userAssignedIdentities/read",
 )
-def list_identities_in_group(req: Request) -> Response:
-    group = req.path.split("/providers/", 1)[0]
-    return req.sim.page(req, req.sim.store.by_type(IDENTITY_TYPE, group))
-
-
-@route(
-    "GET",
-    "/subscriptions/{subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
-    api_versions=IDENTITY_API_VERSIONS,
-    action="Microsoft.ManagedIdentity/userAssignedIdentities/read",
-)
-def list_identities(req: Request) -> Response:
-    scope = f"/subscriptions/{req.params['subscriptionId']}"
-    return req.sim.page(req, req.sim.store.by_type(IDENTITY_TYPE, scope))

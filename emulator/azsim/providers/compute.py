@@ -13,8 +13,9 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from azsim.core import ids
-from azsim.core.errors import ArmError, not_found
+from azsim.core.errors import ArmError
 from azsim.core.http import Request, Response
+from azsim.core.paging import list_routes
 from azsim.core.routing import event, route
 from azsim.providers import compute_faults, compute_images, compute_machines
 from azsim.providers import compute_rules as rules
@@ -24,12 +25,17 @@ from azsim.providers.compute_sources import (
     VERSION,
     check_same_location,
     compute_id,
+    delete_response,
     facts_of,
+    payload_of,
     public,
+    require_location,
     require_parent,
     require_resource_group,
     resource_body,
+    sorted_page,
     vhd_facts,
+    write_response,
 )
 
 if TYPE_CHECKING:
@@ -116,50 +122,18 @@ def mark(sim: Sim, resource_id: str, body: dict, state: str) -> dict:
 
 
 def start_delete(req: Request, resource_id: str, seconds: float, **done_args: Any) -> Response:
-    sim = req.sim
-    body = sim.store.get(resource_id)
-    if body is None:
-        return Response.no_content()
-    mark(sim, resource_id, body, "Deleting")
-    return sim.lro(
-        req,
-        resource_id=resource_id,
-        status=202,
-        duration=seconds,
-        on_done=removed,
-        on_done_args={"resource_id": resource_id, **done_args},
-        final=None,
-        location=body.get("location"),
-    )
+    return delete_response(req, resource_id, seconds, removed, **done_args)
 
 
 def accepted_write(
     req: Request, resource_id: str, body: dict, created: bool, seconds: float
 ) -> Response:
-    view = public(body)
-    done = provisioned
     if body.get("type") == VERSION:
         view = version_view(req.sim, body)
-        done = version_provisioned
-    return req.sim.lro(
-        req,
-        resource_id=resource_id,
-        status=201 if created else 200,
-        body=view,
-        duration=seconds,
-        on_done=done,
-        on_done_args={"resource_id": resource_id},
-        location=body.get("location"),
-    )
-
-
-def require_location(sim: Sim, payload: dict, resource_type: str) -> str:
-    location = payload.get("location")
-    if not location:
-        raise ArmError(
-            400, "LocationRequired", "The location property is required for this definition."
+        return write_response(
+            req, resource_id, body, created, seconds, view=view, on_done=version_provisioned
         )
-    return sim.normalize_location(str(location), resource_type)
+    return write_response(req, resource_id, body, created, seconds)
 
 
 def same_location_as_parent(location: str, parent: dict, what: str) -> None:
@@ -171,17 +145,6 @@ def same_location_as_parent(location: str, parent: dict, what: str) -> None:
             f"'{parent.get('location')}' of its parent '{parent.get('name')}'.",
             target="location",
         )
-
-
-def payload_of(req: Request) -> dict:
-    if not isinstance(req.json, dict):
-        raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
-    return req.json
-
-
-def listing(req: Request, bodies: list[dict]) -> Response:
-    ordered = sorted(bodies, key=lambda body: body["id"].lower())
-    return req.sim.page(req, [public(body) for body in ordered])
 
 
 def nested_resources_exist(children: list[dict]) -> ArmError:
@@ -236,9 +199,7 @@ def put_gallery(req: Request) -> Response:
 @route("PATCH", GALLERY_ITEM, api_versions=API, action="Microsoft.Compute/galleries/write")
 def patch_gallery(req: Request) -> Response:
     sim, resource_id = req.sim, gallery_id(req.params)
-    body = sim.store.get(resource_id)
-    if body is None:
-        raise not_found(resource_id)
+    body = sim.store.get_or_404(resource_id)
     payload = payload_of(req)
     props = payload.get("properties") or {}
     if "tags" in payload:
@@ -260,34 +221,21 @@ def patch_gallery(req: Request) -> Response:
 @route("GET", GALLERY_ITEM, api_versions=API, action="Microsoft.Compute/galleries/read")
 def get_gallery(req: Request) -> Response:
     resource_id = gallery_id(req.params)
-    body = req.sim.store.get(resource_id)
-    if body is None:
-        raise not_found(resource_id)
+    body = req.sim.store.get_or_404(resource_id)
     view = rules.gallery_view(public(body), req.query.get("$select"), req.query.get("$expand"))
     return Response.ok(view)
 
 
-@route("GET", GALLERY_PATH, api_versions=API, action="Microsoft.Compute/galleries/read")
-def list_galleries_in_group(req: Request) -> Response:
-    p, sim = req.params, req.sim
-    require_resource_group(sim, p["subscriptionId"], p["resourceGroupName"])
-    scope = f"/subscriptions/{p['subscriptionId']}/resourceGroups/{p['resourceGroupName']}"
-    return listing(req, [strip_groups(body) for body in sim.store.by_type(GALLERY, scope)])
-
-
-@route(
-    "GET",
-    "/subscriptions/{subscriptionId}/providers/Microsoft.Compute/galleries",
-    api_versions=API,
-    action="Microsoft.Compute/galleries/read",
-)
-def list_galleries(req: Request) -> Response:
-    scope = f"/subscriptions/{req.params['subscriptionId']}"
-    return listing(req, [strip_groups(body) for body in req.sim.store.by_type(GALLERY, scope)])
-
-
 def strip_groups(body: dict) -> dict:
     return rules.gallery_view(body, None, None)
+
+
+list_routes(
+    GALLERY,
+    api_versions=API,
+    action="Microsoft.Compute/galleries/read",
+    view=lambda body: public(strip_groups(body)),
+)
 
 
 @route("DELETE", GALLERY_ITEM, api_versions=API, action="Microsoft.Compute/galleries/delete")
@@ -307,9 +255,7 @@ def delete_gallery(req: Request) -> Response:
 )
 def share_gallery(req: Request) -> Response:
     sim, resource_id = req.sim, gallery_id(req.params)
-    body = sim.store.get(resource_id)
-    if body is None:
-        raise not_found(resource_id)
+    body = sim.store.get_or_404(resource_id)
     update = payload_of(req)
     current = body["properties"].get("sharingProfile") or rules.normalize_sharing_profile(None)
     unique_name = (body["properties"].get("identifier") or {}).get("uniqueName") or body["name"]
@@ -384,9 +330,7 @@ def put_definition(req: Request) -> Response:
 )
 def patch_definition(req: Request) -> Response:
     sim, resource_id = req.sim, definition_id(req.params)
-    body = sim.store.get(resource_id)
-    if body is None:
-        raise not_found(resource_id)
+    body = sim.store.get_or_404(resource_id)
     payload = payload_of(req)
     merged = {**body["properties"], **(payload.get("properties") or {})}
     props = rules.normalize_definition(merged)
@@ -401,9 +345,7 @@ def patch_definition(req: Request) -> Response:
 @route("GET", DEFINITION_ITEM, api_versions=API, action="Microsoft.Compute/galleries/images/read")
 def get_definition(req: Request) -> Response:
     resource_id = definition_id(req.params)
-    body = req.sim.store.get(resource_id)
-    if body is None:
-        raise not_found(resource_id)
+    body = req.sim.store.get_or_404(resource_id)
     return Response.ok(public(body))
 
 
@@ -411,7 +353,7 @@ def get_definition(req: Request) -> Response:
 def list_definitions(req: Request) -> Response:
     parent = gallery_id(req.params)
     require_parent(req.sim, parent)
-    return listing(req, req.sim.store.children(parent, DEFINITION))
+    return sorted_page(req, req.sim.store.children(parent, DEFINITION))
 
 
 @route(
@@ -679,9 +621,7 @@ def refuse_soft_deleted_name(sim: Sim, version_id: str) -> None:
 )
 def patch_version(req: Request) -> Response:
     sim, resource_id = req.sim, version_id_of(req.params)
-    existing = sim.store.get(resource_id)
-    if existing is None:
-        raise not_found(resource_id)
+    existing = sim.store.get_or_404(resource_id)
     payload = payload_of(req)
     merged = merge_version_patch(public(existing), payload)
     body, seconds = prepare_version(sim, resource_id, merged, principal_id(req), existing)
@@ -717,9 +657,7 @@ def merge_version_patch(current: dict, patch: dict) -> dict:
 )
 def get_version(req: Request) -> Response:
     resource_id = version_id_of(req.params)
-    body = req.sim.store.get(resource_id)
-    if body is None:
-        raise not_found(resource_id)
+    body = req.sim.store.get_or_404(resource_id)
     expand = (req.query.get("$expand") or "").lower()
     return Response.ok(version_view(req.sim, body, expand == "replicationstatus"))
 
@@ -996,9 +934,7 @@ def next_gallery_image_version(sim: Sim, image_definition_id: str, scheme: str) 
             f"The versioning scheme '{scheme}' is not supported: use Latest or Source.",
             target="versioning",
         )
-    definition = sim.store.get(image_definition_id)
-    if definition is None:
-        raise not_found(image_definition_id)
+    sim.store.get_or_404(image_definition_id)  # the definition must exist
     names = [
         ids.parse(body["id"]).name for body in sim.store.children(image_definition_id, VERSION)
     ]

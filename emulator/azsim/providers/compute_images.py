@@ -8,29 +8,22 @@ from typing import TYPE_CHECKING, Any
 from azsim.core import ids
 from azsim.core.errors import ArmError
 from azsim.core.http import Request, Response
+from azsim.core.paging import list_routes
 from azsim.core.routing import route
 from azsim.providers import compute_rules as rules
-from azsim.providers.compute_machines import (
-    API,
-    GROUP,
-    SUBSCRIPTION,
-    delete_response,
-    get_or_404,
-    group_listing,
-    item_id,
-    location_of,
-    payload_of,
-    subscription_listing,
-    write_response,
-)
+from azsim.providers.compute_machines import API, GROUP, item_id, machine_removed
 from azsim.providers.compute_sources import (
     MANAGED_IMAGE,
     check_same_location,
+    delete_response,
     facts_of,
+    payload_of,
     public,
+    require_location,
     require_resource_group,
     resource_body,
     source_not_found,
+    write_response,
 )
 
 if TYPE_CHECKING:
@@ -146,7 +139,7 @@ def put_image(req: Request) -> Response:
     sim, resource_id = req.sim, image_resource_id(req)
     require_resource_group(sim, req.params["subscriptionId"], req.params["resourceGroupName"])
     payload = payload_of(req)
-    location = location_of(sim, payload, MANAGED_IMAGE)
+    location = require_location(sim, payload, MANAGED_IMAGE)
     props = payload.get("properties") or {}
     existing = sim.store.get(resource_id)
     check_same_location(sim, existing, payload)
@@ -208,7 +201,7 @@ def check_image_update(old: dict, new: dict) -> None:
 @route("PATCH", IMAGE_ITEM, api_versions=API, action="Microsoft.Compute/images/write")
 def patch_image(req: Request) -> Response:
     sim, resource_id = req.sim, image_resource_id(req)
-    body = get_or_404(sim, resource_id)
+    body = sim.store.get_or_404(resource_id)
     payload = payload_of(req)
     props = payload.get("properties") or {}
     generation = props.get("hyperVGeneration")
@@ -226,27 +219,15 @@ def patch_image(req: Request) -> Response:
 
 @route("GET", IMAGE_ITEM, api_versions=API, action="Microsoft.Compute/images/read")
 def get_image(req: Request) -> Response:
-    return Response.ok(public(get_or_404(req.sim, image_resource_id(req))))
+    return Response.ok(public(req.sim.store.get_or_404(image_resource_id(req))))
 
 
-@route("GET", IMAGE_COLLECTION, api_versions=API, action="Microsoft.Compute/images/read")
-def list_images_in_group(req: Request) -> Response:
-    return group_listing(req, MANAGED_IMAGE)
-
-
-@route(
-    "GET",
-    SUBSCRIPTION + "/providers/Microsoft.Compute/images",
-    api_versions=API,
-    action="Microsoft.Compute/images/read",
-)
-def list_images(req: Request) -> Response:
-    return subscription_listing(req, MANAGED_IMAGE)
+list_routes(MANAGED_IMAGE, api_versions=API, action="Microsoft.Compute/images/read", view=public)
 
 
 @route("DELETE", IMAGE_ITEM, api_versions=API, action="Microsoft.Compute/images/delete")
 def delete_image(req: Request) -> Response:
-    return delete_response(req, image_resource_id(req), IMAGE_DELETE_SECONDS)
+    return delete_response(req, image_resource_id(req), IMAGE_DELETE_SECONDS, machine_removed)
 
 
 def create_image_from_build(

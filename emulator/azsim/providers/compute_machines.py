@@ -7,8 +7,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from azsim.core import ids
-from azsim.core.errors import ArmError, not_found
+from azsim.core.errors import ArmError
 from azsim.core.http import Request, Response
+from azsim.core.paging import list_routes
 from azsim.core.routing import event, route
 from azsim.providers import compute_catalog as catalog
 from azsim.providers import compute_rules as rules
@@ -19,12 +20,16 @@ from azsim.providers.compute_sources import (
     VIRTUAL_MACHINE,
     check_same_location,
     compute_id,
+    delete_response,
     facts_of,
-    group_id,
+    payload_of,
     public,
+    require_location,
     require_resource_group,
     resource_body,
+    sorted_page,
     source_not_found,
+    write_response,
 )
 
 if TYPE_CHECKING:
@@ -47,63 +52,9 @@ SNAPSHOT_SECONDS = 20.0
 # ================================================================= shared
 
 
-def payload_of(req: Request) -> dict:
-    if not isinstance(req.json, dict):
-        raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
-    return req.json
-
-
-def location_of(sim: Sim, payload: dict, resource_type: str) -> str:
-    location = payload.get("location")
-    if not location:
-        raise ArmError(
-            400, "LocationRequired", "The location property is required for this definition."
-        )
-    return sim.normalize_location(str(location), resource_type)
-
-
 def item_id(req: Request, collection: str, name_param: str) -> str:
     p = req.params
     return compute_id(p["subscriptionId"], p["resourceGroupName"], collection, p[name_param])
-
-
-def write_response(
-    req: Request,
-    resource_id: str,
-    body: dict,
-    created: bool,
-    seconds: float,
-    status: int | None = None,
-) -> Response:
-    return req.sim.lro(
-        req,
-        resource_id=resource_id,
-        status=status or (201 if created else 200),
-        body=public(body),
-        duration=seconds,
-        on_done="compute.provisioned",
-        on_done_args={"resource_id": resource_id},
-        location=body.get("location"),
-    )
-
-
-def delete_response(req: Request, resource_id: str, seconds: float) -> Response:
-    sim = req.sim
-    body = sim.store.get(resource_id)
-    if body is None:
-        return Response.no_content()
-    body.setdefault("properties", {})["provisioningState"] = "Deleting"
-    sim.store.put(resource_id, body)
-    return sim.lro(
-        req,
-        resource_id=resource_id,
-        status=202,
-        duration=seconds,
-        on_done=machine_removed,
-        on_done_args={"resource_id": resource_id},
-        final=None,
-        location=body.get("location"),
-    )
 
 
 @event("compute.machine_removed")
@@ -130,30 +81,6 @@ def release_os_disk(sim: Sim, vm: dict) -> None:
     disk.pop("managedBy", None)
     disk.setdefault("properties", {})["diskState"] = "Unattached"
     sim.store.put(disk_id, disk)
-
-
-def group_listing(req: Request, resource_type: str) -> Response:
-    p, sim = req.params, req.sim
-    require_resource_group(sim, p["subscriptionId"], p["resourceGroupName"])
-    scope = group_id(p["subscriptionId"], p["resourceGroupName"])
-    return sorted_page(req, sim.store.by_type(resource_type, scope))
-
-
-def subscription_listing(req: Request, resource_type: str) -> Response:
-    scope = f"/subscriptions/{req.params['subscriptionId']}"
-    return sorted_page(req, req.sim.store.by_type(resource_type, scope))
-
-
-def sorted_page(req: Request, bodies: list[dict]) -> Response:
-    ordered = sorted(bodies, key=lambda body: body["id"].lower())
-    return req.sim.page(req, [public(body) for body in ordered])
-
-
-def get_or_404(sim: Sim, resource_id: str) -> dict:
-    body = sim.store.get(resource_id)
-    if body is None:
-        raise not_found(resource_id)
-    return body
 
 
 def now_iso(sim: Sim) -> str:
@@ -360,7 +287,7 @@ def put_vm(req: Request) -> Response:
     check_same_location(sim, existing, payload)
     if existing:
         return update_vm(req, resource_id, existing, payload)
-    location = location_of(sim, payload, VIRTUAL_MACHINE)
+    location = require_location(sim, payload, VIRTUAL_MACHINE)
     props = payload.get("properties") or {}
     vm_size = rules.require(
         (props.get("hardwareProfile") or {}).get("vmSize"), "hardwareProfile.vmSize"
@@ -522,7 +449,7 @@ def same_reference(old: dict, new: dict) -> bool:
 @route("PATCH", VM_ITEM, api_versions=API, action="Microsoft.Compute/virtualMachines/write")
 def patch_vm(req: Request) -> Response:
     resource_id = vm_id(req)
-    body = get_or_404(req.sim, resource_id)
+    body = req.sim.store.get_or_404(resource_id)
     return update_vm(req, resource_id, body, payload_of(req))
 
 
@@ -538,7 +465,7 @@ def refuse_when_generalized(body: dict, operation: str) -> None:
 
 @route("GET", VM_ITEM, api_versions=API, action="Microsoft.Compute/virtualMachines/read")
 def get_vm(req: Request) -> Response:
-    body = get_or_404(req.sim, vm_id(req))
+    body = req.sim.store.get_or_404(vm_id(req))
     view = public(body)
     if (req.query.get("$expand") or "").lower() == "instanceview":
         view["properties"]["instanceView"] = instance_view(body)
@@ -552,7 +479,7 @@ def get_vm(req: Request) -> Response:
     action="Microsoft.Compute/virtualMachines/instanceView/read",
 )
 def get_vm_instance_view(req: Request) -> Response:
-    return Response.ok(instance_view(get_or_404(req.sim, vm_id(req))))
+    return Response.ok(instance_view(req.sim.store.get_or_404(vm_id(req))))
 
 
 POWER_DISPLAY = {
@@ -593,19 +520,9 @@ def instance_view(body: dict) -> dict:
     }
 
 
-@route("GET", VM_COLLECTION, api_versions=API, action="Microsoft.Compute/virtualMachines/read")
-def list_vms_in_group(req: Request) -> Response:
-    return group_listing(req, VIRTUAL_MACHINE)
-
-
-@route(
-    "GET",
-    SUBSCRIPTION + "/providers/Microsoft.Compute/virtualMachines",
-    api_versions=API,
-    action="Microsoft.Compute/virtualMachines/read",
+list_routes(
+    VIRTUAL_MACHINE, api_versions=API, action="Microsoft.Compute/virtualMachines/read", view=public
 )
-def list_vms(req: Request) -> Response:
-    return subscription_listing(req, VIRTUAL_MACHINE)
 
 
 @route(
@@ -623,7 +540,7 @@ def list_vms_by_location(req: Request) -> Response:
 
 @route("DELETE", VM_ITEM, api_versions=API, action="Microsoft.Compute/virtualMachines/delete")
 def delete_vm(req: Request) -> Response:
-    return delete_response(req, vm_id(req), VM_DELETE_SECONDS)
+    return delete_response(req, vm_id(req), VM_DELETE_SECONDS, machine_removed)
 
 
 POWER_TRANSITIONS = {
@@ -637,7 +554,7 @@ POWER_TRANSITIONS = {
 
 def power_operation(req: Request, operation: str) -> Response:
     sim, resource_id = req.sim, vm_id(req)
-    body = get_or_404(sim, resource_id)
+    body = sim.store.get_or_404(resource_id)
     if operation in ("start", "restart"):
         refuse_when_generalized(body, operation)
     if operation == "restart" and body.get("__power") != "running":
@@ -696,7 +613,7 @@ for _operation in POWER_TRANSITIONS:
 def generalize_vm(req: Request) -> Response:
     """Synchronous in Azure too (200, no polling): marks a stopped VM generalized."""
     sim, resource_id = req.sim, vm_id(req)
-    body = get_or_404(sim, resource_id)
+    body = sim.store.get_or_404(resource_id)
     power = body.get("__power", "running")
     if power not in ("stopped", "deallocated"):
         state = "running" if power in ("running", "starting") else f"in state '{power}'"
@@ -813,7 +730,7 @@ def put_disk_like(req: Request, collection: str, name_param: str, snapshot: bool
     if existing:
         return update_disk_like(req, resource_id, existing, payload)
     resource_type = SNAPSHOT if snapshot else DISK
-    location = location_of(sim, payload, resource_type)
+    location = require_location(sim, payload, resource_type)
     props = payload.get("properties") or {}
     creation = rules.require(props.get("creationData"), "creationData")
     inherited = creation_facts(sim, creation, location, snapshot)
@@ -891,7 +808,7 @@ def delete_disk_like(req: Request, resource_id: str) -> Response:
             "OperationNotAllowed",
             f"Disk {body['name']} is attached to VM {body['managedBy']}.",
         )
-    return delete_response(req, resource_id, DISK_SECONDS)
+    return delete_response(req, resource_id, DISK_SECONDS, machine_removed)
 
 
 @route("PUT", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/write")
@@ -902,12 +819,14 @@ def put_disk(req: Request) -> Response:
 @route("PATCH", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/write")
 def patch_disk(req: Request) -> Response:
     resource_id = item_id(req, "disks", "diskName")
-    return update_disk_like(req, resource_id, get_or_404(req.sim, resource_id), payload_of(req))
+    return update_disk_like(
+        req, resource_id, req.sim.store.get_or_404(resource_id), payload_of(req)
+    )
 
 
 @route("GET", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/read")
 def get_disk(req: Request) -> Response:
-    return Response.ok(public(get_or_404(req.sim, item_id(req, "disks", "diskName"))))
+    return Response.ok(public(req.sim.store.get_or_404(item_id(req, "disks", "diskName"))))
 
 
 @route("DELETE", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/delete")
@@ -915,19 +834,7 @@ def delete_disk(req: Request) -> Response:
     return delete_disk_like(req, item_id(req, "disks", "diskName"))
 
 
-@route("GET", DISK_COLLECTION, api_versions=DISK_API, action="Microsoft.Compute/disks/read")
-def list_disks_in_group(req: Request) -> Response:
-    return group_listing(req, DISK)
-
-
-@route(
-    "GET",
-    SUBSCRIPTION + "/providers/Microsoft.Compute/disks",
-    api_versions=DISK_API,
-    action="Microsoft.Compute/disks/read",
-)
-def list_disks(req: Request) -> Response:
-    return subscription_listing(req, DISK)
+list_routes(DISK, api_versions=DISK_API, action="Microsoft.Compute/disks/read", view=public)
 
 
 @route("PUT", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/write")
@@ -938,29 +845,21 @@ def put_snapshot(req: Request) -> Response:
 @route("PATCH", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/write")
 def patch_snapshot(req: Request) -> Response:
     resource_id = item_id(req, "snapshots", "snapshotName")
-    return update_disk_like(req, resource_id, get_or_404(req.sim, resource_id), payload_of(req))
+    return update_disk_like(
+        req, resource_id, req.sim.store.get_or_404(resource_id), payload_of(req)
+    )
 
 
 @route("GET", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/read")
 def get_snapshot(req: Request) -> Response:
-    return Response.ok(public(get_or_404(req.sim, item_id(req, "snapshots", "snapshotName"))))
+    return Response.ok(public(req.sim.store.get_or_404(item_id(req, "snapshots", "snapshotName"))))
 
 
 @route("DELETE", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/delete")
 def delete_snapshot(req: Request) -> Response:
-    return delete_response(req, item_id(req, "snapshots", "snapshotName"), DISK_SECONDS)
+    return delete_response(
+        req, item_id(req, "snapshots", "snapshotName"), DISK_SECONDS, machine_removed
+    )
 
 
-@route("GET", SNAPSHOT_COLLECTION, api_versions=DISK_API, action="Microsoft.Compute/snapshots/read")
-def list_snapshots_in_group(req: Request) -> Response:
-    return group_listing(req, SNAPSHOT)
-
-
-@route(
-    "GET",
-    SUBSCRIPTION + "/providers/Microsoft.Compute/snapshots",
-    api_versions=DISK_API,
-    action="Microsoft.Compute/snapshots/read",
-)
-def list_snapshots(req: Request) -> Response:
-    return subscription_listing(req, SNAPSHOT)
+list_routes(SNAPSHOT, api_versions=DISK_API, action="Microsoft.Compute/snapshots/read", view=public)

@@ -1,4 +1,5 @@
-"""Shared pieces of the Microsoft.Compute provider: ids, resource bodies and source facts."""
+"""Shared pieces of the Microsoft.Compute provider: ids, request bodies, the answers to writes
+and deletes, resource bodies and source facts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from azsim.core import ids
 from azsim.core.errors import ArmError, resource_group_not_found
+from azsim.core.http import Request, Response
+from azsim.core.routing import EventHandler
 from azsim.providers.compute_rules import SourceFacts, definition_security_type
 
 if TYPE_CHECKING:
@@ -65,6 +68,71 @@ def check_same_location(sim: Sim, existing: dict | None, payload: dict) -> None:
             f"in resource group '{parsed.resource_group}'. A resource with the same name cannot "
             f"be created in location '{location}'. Please select a new resource name.",
         )
+
+
+def payload_of(req: Request) -> dict:
+    if not isinstance(req.json, dict):
+        raise ArmError(400, "InvalidRequestContent", "The request content was invalid.")
+    return req.json
+
+
+def require_location(sim: Sim, payload: dict, resource_type: str) -> str:
+    location = payload.get("location")
+    if not location:
+        raise ArmError(
+            400, "LocationRequired", "The location property is required for this definition."
+        )
+    return sim.normalize_location(str(location), resource_type)
+
+
+def write_response(
+    req: Request,
+    resource_id: str,
+    body: dict,
+    created: bool,
+    seconds: float,
+    *,
+    status: int | None = None,
+    view: dict | None = None,
+    on_done: str | EventHandler = "compute.provisioned",
+) -> Response:
+    """A create or update accepted as a long-running operation (201 or 200 unless `status`
+    says otherwise), answering with `view` (the public body unless given); `on_done` is the
+    event that settles the resource's provisioning state when the operation ends."""
+    return req.sim.lro(
+        req,
+        resource_id=resource_id,
+        status=status or (201 if created else 200),
+        body=public(body) if view is None else view,
+        duration=seconds,
+        on_done=on_done,
+        on_done_args={"resource_id": resource_id},
+        location=body.get("location"),
+    )
+
+
+def delete_response(
+    req: Request, resource_id: str, seconds: float, on_done: str | EventHandler, **done_args: Any
+) -> Response:
+    """204 for a resource that is not there; otherwise a 202 long-running delete that ends
+    with the `on_done` event (given `resource_id` and `done_args`)."""
+    body = req.sim.store.get(resource_id)
+    if body is None:
+        return Response.no_content()
+    return req.sim.lro_delete(
+        req,
+        resource_id=resource_id,
+        body=body,
+        duration=seconds,
+        on_done=on_done,
+        on_done_args={"resource_id": resource_id, **done_args},
+        location=body.get("location"),
+    )
+
+
+def sorted_page(req: Request, bodies: list[dict]) -> Response:
+    ordered = sorted(bodies, key=lambda body: body["id"].lower())
+    return req.sim.page(req, [public(body) for body in ordered])
 
 
 def resource_body(

@@ -11,7 +11,8 @@ import hashlib
 import re
 from typing import Any
 
-from azsim.core import ArmError, Request, Response, Sim, event, iso, not_found, route
+from azsim.core import ArmError, Request, Response, Sim, event, iso, route
+from azsim.core.paging import list_routes
 
 STORAGE_API_VERSIONS = (
     "2019-06-01",
@@ -202,10 +203,7 @@ def account_created(sim: Sim, *, account_id: str) -> None:
     action="Microsoft.Storage/storageAccounts/write",
 )
 def patch_account(req: Request) -> Response:
-    account = req.sim.store.get(req.path)
-    if account is None:
-        raise not_found(req.path)
-    return Response.ok(_update(req, account, _body(req)))
+    return Response.ok(_update(req, req.sim.store.get_or_404(req.path), _body(req)))
 
 
 @route(
@@ -215,10 +213,7 @@ def patch_account(req: Request) -> Response:
     action="Microsoft.Storage/storageAccounts/read",
 )
 def get_account(req: Request) -> Response:
-    account = req.sim.store.get(req.path)
-    if account is None:
-        raise not_found(req.path)
-    return Response.ok(account)
+    return Response.ok(req.sim.store.get_or_404(req.path))
 
 
 @route(
@@ -240,10 +235,7 @@ def delete_account(req: Request) -> Response:
     action="Microsoft.Storage/storageAccounts/listkeys/action",
 )
 def list_keys(req: Request) -> Response:
-    account_id = req.path.rsplit("/", 1)[0]
-    account = req.sim.store.get(account_id)
-    if account is None:
-        raise not_found(account_id)
+    account = req.sim.store.get_or_404(req.path.rsplit("/", 1)[0])
     created = account["properties"]["creationTime"]
     return Response.ok(
         {
@@ -260,26 +252,9 @@ def list_keys(req: Request) -> Response:
     )
 
 
-@route(
-    "GET",
-    ACCOUNTS,
-    api_versions=STORAGE_API_VERSIONS,
-    action="Microsoft.Storage/storageAccounts/read",
+list_routes(
+    ACCOUNT_TYPE, api_versions=STORAGE_API_VERSIONS, action="Microsoft.Storage/storageAccounts/read"
 )
-def list_accounts_in_group(req: Request) -> Response:
-    group = req.path.split("/providers/", 1)[0]
-    return req.sim.page(req, req.sim.store.by_type(ACCOUNT_TYPE, group))
-
-
-@route(
-    "GET",
-    "/subscriptions/{subscriptionId}/providers/Microsoft.Storage/storageAccounts",
-    api_versions=STORAGE_API_VERSIONS,
-    action="Microsoft.Storage/storageAccounts/read",
-)
-def list_accounts(req: Request) -> Response:
-    scope = f"/subscriptions/{req.params['subscriptionId']}"
-    return req.sim.page(req, req.sim.store.by_type(ACCOUNT_TYPE, scope))
 
 
 @route(
