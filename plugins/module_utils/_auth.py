@@ -20,7 +20,6 @@ beside the CLI's token cache, and is written with mode 0600.
 
 from __future__ import annotations
 
-import configparser
 import functools
 import json
 import os
@@ -167,6 +166,8 @@ def from_profile(path: str, name: str) -> _Candidate | None:
     """A profile of the INI credentials file, or None when the file or section is absent."""
     if not os.path.isfile(path):
         return None
+    import configparser  # only when a credentials file exists: most runs never read one
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")
