@@ -11,6 +11,10 @@
 # also the CA file clients trust), azurite.pid, azurite.log, and env.sh with
 # AZURITE_BLOB_ENDPOINT (https://127.0.0.1:PORT/devstoreaccount1), AZURITE_ACCOUNT,
 # AZURITE_KEY (Azurite's public well-known development key) and AZURITE_CA_FILE.
+# Requests may sign with that key or carry an Entra ID bearer token for storage (`--oauth
+# basic`: Azurite checks the token's issuer, audience and lifetime, not its signature), so
+# modules that read with their own identity, such as image_build reading customization.log
+# from the staging storage account, work against it as against Azure.
 set -euo pipefail
 
 install_dir=.tmp/azurite
@@ -74,7 +78,7 @@ start() {
     port=$(free_port)
     node "$launcher" --blobHost 127.0.0.1 --blobPort "$port" --location "$dir/data" \
         --cert "$dir/cert.pem" --key "$dir/key.pem" \
-        --disableTelemetry --skipApiVersionCheck --loose >"$dir/azurite.log" 2>&1 &
+        --oauth basic --disableTelemetry --skipApiVersionCheck --loose >"$dir/azurite.log" 2>&1 &
     echo $! >"$dir/azurite.pid"
     local deadline=$((SECONDS + 30))
     until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" \

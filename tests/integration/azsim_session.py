@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,11 @@ def azsim_command() -> str:
     return str(command)
 
 
-def start_fresh(state_dir: Path, time_scale: int) -> StandIn:
-    """Start a stand-in with empty state, stopping one an interrupted run left behind."""
+def start_fresh(state_dir: Path, time_scale: int, extra_args: Sequence[str] = ()) -> StandIn:
+    """Start a stand-in with empty state, stopping one an interrupted run left behind.
+
+    `extra_args` go to `azsim start` as they are (e.g. `--blob-endpoint URL`).
+    """
     if (state_dir / "azsim.json").exists():
         subprocess.run(
             [azsim_command(), "stop", "--dir", str(state_dir)],
@@ -60,7 +64,15 @@ def start_fresh(state_dir: Path, time_scale: int) -> StandIn:
     shutil.rmtree(state_dir, ignore_errors=True)
     state_dir.mkdir(parents=True)
     subprocess.run(
-        [azsim_command(), "start", "--dir", str(state_dir), "--time-scale", str(time_scale)],
+        [
+            azsim_command(),
+            "start",
+            "--dir",
+            str(state_dir),
+            "--time-scale",
+            str(time_scale),
+            *extra_args,
+        ],
         check=True,
         timeout=START_TIMEOUT_SECONDS,
     )

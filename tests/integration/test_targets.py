@@ -1,8 +1,9 @@
 """Run each integration target (ansible-test layout) as a role with ansible-playbook.
 
 Every target runs once per ansible-core virtual environment, on localhost, with that
-environment's Python as the module interpreter, the stand-in's credentials in the
-environment and a resource group of its own.
+environment's Python as the module interpreter, the stand-in's credentials and the session's
+Azurite in the environment (and as extra vars), and a resource group of its own. A target
+whose aliases say `needs/azurite` fails, with the reason, when Azurite could not start.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import azsim_session
+import azurite_session
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +28,8 @@ DEFAULT_VENVS = (".venv", ".venv-2.16")
 SKIP_ALIASES = frozenset({"disabled", "unsupported"})
 # ansible-test's alias for helper targets that other targets use and that are not tests.
 HELPER_ALIAS = "hidden"
+# The runner's own alias: the target reads or writes blob storage through the session's Azurite.
+AZURITE_ALIAS = "needs/azurite"
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,19 @@ def write_playbook(path: Path, target: Target) -> None:
     path.write_text(json.dumps([play], indent=2), encoding="utf-8")
 
 
-def playbook_environment(venv: AnsibleVenv, stand_in: azsim_session.StandIn) -> dict[str, str]:
+def playbook_environment(
+    venv: AnsibleVenv,
+    stand_in: azsim_session.StandIn,
+    azurite: azurite_session.Azurite | None,
+    ca_bundle: Path,
+) -> dict[str, str]:
     environment = dict(os.environ)
     environment.update(stand_in.environment)
+    if azurite is not None:
+        environment.update(azurite.environment)
     environment.update(
+        # Modules talk to the stand-in and to Azurite (blob_upload, customization.log).
+        REQUESTS_CA_BUNDLE=str(ca_bundle),
         PATH=f"{venv.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_DIR),
         ANSIBLE_ROLES_PATH=str(TARGETS_DIR),
@@ -137,11 +150,19 @@ def test_target(
     ansible_venv: AnsibleVenv,
     target: Target,
     stand_in: azsim_session.StandIn,
+    azurite: azurite_session.Azurite | None,
+    azurite_error: str | None,
+    ca_bundle: Path,
     resource_group: str,
     resource_prefix: str,
     session_dir: Path,
     request: pytest.FixtureRequest,
 ) -> None:
+    if AZURITE_ALIAS in target.aliases and azurite is None:
+        pytest.fail(
+            f"target {target.name} needs Azurite, which did not start: {azurite_error}",
+            pytrace=False,
+        )
     ensure_collection_link()
     run_dir = session_dir / ansible_venv.version
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -159,6 +180,14 @@ def test_target(
         "azsim_ca_file": stand_in.ca_file,
         "ansible_python_interpreter": str(ansible_venv.python),
     }
+    if azurite is not None:
+        extra_vars.update(
+            azurite_blob_endpoint=azurite.blob_endpoint,
+            azurite_account=azurite.account,
+            # Azurite's public development key, the same in every installation.
+            azurite_key=azurite.key,
+            azurite_ca_file=azurite.ca_file,
+        )
     extra_vars_file.write_text(json.dumps(extra_vars, indent=2), encoding="utf-8")
     command = [
         str(ansible_venv.bin_dir / "ansible-playbook"),
@@ -177,7 +206,7 @@ def test_target(
                 command,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=playbook_environment(ansible_venv, stand_in),
+                env=playbook_environment(ansible_venv, stand_in, azurite, ca_bundle),
                 cwd=run_dir,
                 timeout=timeout,
                 check=False,
