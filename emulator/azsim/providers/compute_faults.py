@@ -14,6 +14,7 @@ from typing import Any
 
 from azsim.core import ArmError, Request, Response, Sim, route
 from azsim.core.locations import normalize_location
+from azsim.core.routing import admin_records
 
 RULE_TYPE = "Microsoft.Compute/simReplicationFailures"
 RULES = "/providers/Microsoft.Compute/simReplicationFailures"
@@ -44,16 +45,7 @@ def add_replication_failure(req: Request) -> Response:
     return Response.created({"id": rule_id})
 
 
-@route("GET", "/_sim/compute/replication-failures", admin=True)
-def list_replication_failures(req: Request) -> Response:
-    return Response.ok({"value": req.sim.store.by_type(RULE_TYPE)})
-
-
-@route("DELETE", "/_sim/compute/replication-failures", admin=True)
-def clear_replication_failures(req: Request) -> Response:
-    for rule in req.sim.store.by_type(RULE_TYPE):
-        req.sim.store.delete(rule["id"])
-    return Response.no_content()
+admin_records("/_sim/compute/replication-failures", RULE_TYPE)
 
 
 def apply_replication_failures(
@@ -72,15 +64,10 @@ def apply_replication_failures(
 
 def take_rule(sim: Sim, version_id: str, region: str) -> dict[str, Any] | None:
     """Consume one use of the first rule for this version and region."""
-    for rule in sim.store.by_type(RULE_TYPE):
-        if rule["region"] != region or not version_matches(rule.get("version"), version_id):
-            continue
-        if rule["count"] <= 1:
-            sim.store.delete(rule["id"])
-        else:
-            sim.store.put(rule["id"], {**rule, "count": rule["count"] - 1})
-        return rule
-    return None
+    return sim.store.take(
+        RULE_TYPE,
+        lambda rule: rule["region"] == region and version_matches(rule.get("version"), version_id),
+    )
 
 
 def version_matches(wanted: str | None, version_id: str) -> bool:

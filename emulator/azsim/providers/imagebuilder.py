@@ -22,10 +22,12 @@ from azsim.core import (
     event,
     ids,
     iso,
-    not_found,
     on_delete,
+    resource_group_not_found,
     route,
 )
+from azsim.core.paging import list_routes
+from azsim.core.routing import admin_records
 from azsim.providers import builds
 from azsim.providers import imagebuilder_rules as rules
 
@@ -81,19 +83,15 @@ def violation_response(req: Request, violation: rules.RuleViolation) -> Response
 def require_group(sim: Sim, params: dict[str, str]) -> dict[str, Any]:
     group = sim.store.get(group_id_of(params))
     if group is None:
-        raise ArmError(
-            404,
-            "ResourceGroupNotFound",
-            f"Resource group '{params['resourceGroupName']}' could not be found.",
-        )
+        raise resource_group_not_found(params["resourceGroupName"])
     return group
 
 
-def require_template(sim: Sim, template_id: str) -> dict[str, Any]:
-    template = sim.store.get(template_id)
-    if template is None:
-        raise not_found(template_id)
-    return template
+def template_children(req: Request, child_type: str) -> Response:
+    """A page of one type of a template's children (run outputs, triggers)."""
+    template_id = template_id_of(req.params)
+    req.sim.store.get_or_404(template_id)
+    return req.sim.page(req, req.sim.store.children(template_id, child_type))
 
 
 def run_state(template: dict[str, Any]) -> str | None:
@@ -389,24 +387,10 @@ def staging_account_name(template: dict[str, Any]) -> str:
 
 @route("GET", TEMPLATE, api_versions=API, action=f"{ACTION}/read")
 def get_template(req: Request) -> Response:
-    return Response.ok(require_template(req.sim, template_id_of(req.params)))
+    return Response.ok(req.sim.store.get_or_404(template_id_of(req.params)))
 
 
-@route("GET", TEMPLATES, api_versions=API, action=f"{ACTION}/read")
-def list_templates_in_group(req: Request) -> Response:
-    require_group(req.sim, req.params)
-    return req.sim.page(req, req.sim.store.by_type(rules.RESOURCE_TYPE, group_id_of(req.params)))
-
-
-@route(
-    "GET",
-    "/subscriptions/{subscriptionId}/providers/Microsoft.VirtualMachineImages/imageTemplates",
-    api_versions=API,
-    action=f"{ACTION}/read",
-)
-def list_templates(req: Request) -> Response:
-    scope = f"/subscriptions/{req.params['subscriptionId']}"
-    return req.sim.page(req, req.sim.store.by_type(rules.RESOURCE_TYPE, scope))
+list_routes(rules.RESOURCE_TYPE, api_versions=API, action=f"{ACTION}/read")
 
 
 @route("PATCH", TEMPLATE, api_versions=API, action=f"{ACTION}/write")
@@ -417,7 +401,7 @@ def patch_template(req: Request) -> Response:
         rules.validate_update(req.json, req.api_version or API[-1])
     except rules.RuleViolation as violation:
         return violation_response(req, violation)
-    template = require_template(sim, template_id)
+    template = sim.store.get_or_404(template_id)
     if is_building(template):
         raise conflict(
             f"The image template '{template['name']}' cannot be updated while a build is running."
@@ -476,12 +460,10 @@ def delete_template(req: Request) -> Response:
             f"The image template '{template['name']}' cannot be deleted while a build is running. "
             "Cancel the build first, or wait for it to finish."
         )
-    template["properties"]["provisioningState"] = "Deleting"
-    sim.store.put(template_id, template)
-    return sim.lro(
+    return sim.lro_delete(
         req,
         resource_id=template_id,
-        status=202,
+        body=template,
         duration=DELETE_SECONDS,
         on_done=template_deleted,
         on_done_args={"template_id": template_id},
@@ -519,7 +501,7 @@ def remove_staging(sim: Sim, template: dict[str, Any]) -> None:
 def run_template(req: Request) -> Response:
     sim = req.sim
     template_id = template_id_of(req.params)
-    template = require_template(sim, template_id)
+    template = sim.store.get_or_404(template_id)
     if template["properties"].get("provisioningState") != "Succeeded":
         raise conflict(
             f"The image template '{template['name']}' is in provisioning state "
@@ -553,7 +535,7 @@ def start_build(
     triggered_by: str | None = None,
 ) -> dict[str, Any]:
     """Start a build now: store the run, report Running/Queued, schedule the first phase end."""
-    template = require_template(sim, template_id)
+    template = sim.store.get_or_404(template_id)
     now = sim.now()
     run = run or builds.new_run(template["properties"], str(uuid.uuid4()), now)
     run = {**run, "operationId": operation_id, "triggeredBy": triggered_by}
@@ -735,16 +717,7 @@ def add_failure(req: Request) -> Response:
     return Response.created({"id": rule_id})
 
 
-@route("GET", "/_sim/imagebuilder/failures", admin=True)
-def list_failures(req: Request) -> Response:
-    return Response.ok({"value": req.sim.store.by_type(FAILURE_RULE_TYPE)})
-
-
-@route("DELETE", "/_sim/imagebuilder/failures", admin=True)
-def clear_failures(req: Request) -> Response:
-    for rule in req.sim.store.by_type(FAILURE_RULE_TYPE):
-        req.sim.store.delete(rule["id"])
-    return Response.no_content()
+admin_records("/_sim/imagebuilder/failures", FAILURE_RULE_TYPE)
 
 
 def rule_matches(rule: dict[str, Any], template: dict[str, Any]) -> bool:
@@ -756,15 +729,10 @@ def rule_matches(rule: dict[str, Any], template: dict[str, Any]) -> bool:
 
 def take_failure(sim: Sim, template: dict[str, Any], sub_state: str) -> dict[str, Any] | None:
     """Consume one use of the first failure rule for this template and sub-state."""
-    for rule in sim.store.by_type(FAILURE_RULE_TYPE):
-        if rule["sub_state"] != sub_state or not rule_matches(rule, template):
-            continue
-        if rule["count"] <= 1:
-            sim.store.delete(rule["id"])
-        else:
-            sim.store.put(rule["id"], {**rule, "count": rule["count"] - 1})
-        return rule
-    return None
+    return sim.store.take(
+        FAILURE_RULE_TYPE,
+        lambda rule: rule["sub_state"] == sub_state and rule_matches(rule, template),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1072,9 +1040,7 @@ def save_run_output(
 
 @route("GET", TEMPLATE + "/runOutputs", api_versions=API, action=f"{ACTION}/runOutputs/read")
 def list_run_outputs(req: Request) -> Response:
-    template_id = template_id_of(req.params)
-    require_template(req.sim, template_id)
-    return req.sim.page(req, req.sim.store.children(template_id, rules.RUN_OUTPUT_TYPE))
+    return template_children(req, rules.RUN_OUTPUT_TYPE)
 
 
 @route(
@@ -1085,12 +1051,10 @@ def list_run_outputs(req: Request) -> Response:
 )
 def get_run_output(req: Request) -> Response:
     template_id = template_id_of(req.params)
-    require_template(req.sim, template_id)
-    output_id = f"{template_id}/runOutputs/{req.params['runOutputName']}"
-    output = req.sim.store.get(output_id)
-    if output is None:
-        raise not_found(output_id)
-    return Response.ok(output)
+    req.sim.store.get_or_404(template_id)
+    return Response.ok(
+        req.sim.store.get_or_404(f"{template_id}/runOutputs/{req.params['runOutputName']}")
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1101,7 +1065,7 @@ def get_run_output(req: Request) -> Response:
 def cancel_build(req: Request) -> Response:
     sim = req.sim
     template_id = template_id_of(req.params)
-    template = require_template(sim, template_id)
+    template = sim.store.get_or_404(template_id)
     if run_state(template) != "Running":
         raise conflict(
             f"No build of the image template '{template['name']}' is running; there is nothing to cancel."
@@ -1234,7 +1198,7 @@ def put_trigger(req: Request) -> Response:
         raise rules_error(rules.missing_field("Trigger.properties", "kind"))
     if props["kind"] != "SourceImage":
         raise rules_error(rules.bad_value("Trigger.properties", "kind", props["kind"]))
-    template = require_template(sim, template_id)
+    template = sim.store.get_or_404(template_id)
     existing = sim.store.get(trigger_id)
     if existing is not None and existing["properties"]["kind"] != props["kind"]:
         raise rules_error(
@@ -1398,35 +1362,27 @@ def deactivate_trigger(req: Request) -> Response:
 
 @route("GET", TRIGGER, api_versions=TRIGGER_API, action=f"{ACTION}/triggers/read")
 def get_trigger(req: Request) -> Response:
-    require_template(req.sim, template_id_of(req.params))
-    trigger_id = trigger_id_of(req.params)
-    trigger = req.sim.store.get(trigger_id)
-    if trigger is None:
-        raise not_found(trigger_id)
-    return Response.ok(trigger)
+    req.sim.store.get_or_404(template_id_of(req.params))
+    return Response.ok(req.sim.store.get_or_404(trigger_id_of(req.params)))
 
 
 @route("GET", TEMPLATE + "/triggers", api_versions=TRIGGER_API, action=f"{ACTION}/triggers/read")
 def list_triggers(req: Request) -> Response:
-    template_id = template_id_of(req.params)
-    require_template(req.sim, template_id)
-    return req.sim.page(req, req.sim.store.children(template_id, rules.TRIGGER_TYPE))
+    return template_children(req, rules.TRIGGER_TYPE)
 
 
 @route("DELETE", TRIGGER, api_versions=TRIGGER_API, action=f"{ACTION}/triggers/delete")
 def delete_trigger(req: Request) -> Response:
     sim = req.sim
-    template = require_template(sim, template_id_of(req.params))
+    template = sim.store.get_or_404(template_id_of(req.params))
     trigger_id = trigger_id_of(req.params)
     trigger = sim.store.get(trigger_id)
     if trigger is None:
         return Response.no_content()
-    trigger["properties"]["provisioningState"] = "Deleting"
-    sim.store.put(trigger_id, trigger)
-    return sim.lro(
+    return sim.lro_delete(
         req,
         resource_id=trigger_id,
-        status=202,
+        body=trigger,
         duration=TRIGGER_SECONDS,
         on_done=trigger_deleted,
         on_done_args={"trigger_id": trigger_id},

@@ -335,17 +335,13 @@ def patch_group(req: Request) -> Response:
 )
 def delete_group(req: Request) -> Response:
     group = _group_or_404(req)
-    if group["properties"]["provisioningState"] != "Deleting":
-        group["properties"]["provisioningState"] = "Deleting"
-        req.sim.store.put(req.path, group)
-    return req.sim.lro(
+    return req.sim.lro_delete(
         req,
         resource_id=group["id"],
-        status=202,
+        body=group,
         duration=GROUP_DELETE_SECONDS,
         on_done=group_deleted,
         on_done_args={"group_id": group["id"]},
-        final=None,
         location=group["location"],
     )
 
