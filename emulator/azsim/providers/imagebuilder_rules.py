@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 API_VERSIONS = (
@@ -266,6 +266,26 @@ def _check_int(
         raise bad_value(path, field, value)
 
 
+def _typed_items(
+    items: list[Any],
+    parent: str,
+    field: str,
+    types: tuple[str, ...],
+    fields_by_type: dict[str, set[str]],
+    strict: bool,
+) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """Each item of a list of typed objects (`customize`, `distribute`, `inVMValidations`) as
+    (its path, the item, its type), once it is an object of a known type with known fields."""
+    for index, item in enumerate(items):
+        path = f"{parent}.{field}[{index}]"
+        item = _require_object(item, parent, field)
+        item_type = item.get("type")
+        if item_type not in types:
+            raise bad_value(path, "type", item_type)
+        _check_fields(item, fields_by_type[item_type], path, strict)
+        yield path, item, item_type
+
+
 def _check_https_uri(obj: dict[str, Any], field: str, path: str) -> None:
     value = obj.get(field)
     if value is None:
@@ -419,13 +439,14 @@ def _validate_file_step(step: dict[str, Any], path: str) -> None:
 
 def validate_customizers(customizers: list[Any], strict: bool) -> None:
     seen_names: set[str] = set()
-    for index, step in enumerate(customizers):
-        path = f"ImageTemplate.properties.customize[{index}]"
-        step = _require_object(step, "ImageTemplate.properties", "customize")
-        step_type = step.get("type")
-        if step_type not in CUSTOMIZER_TYPES:
-            raise bad_value(path, "type", step_type)
-        _check_fields(step, _CUSTOMIZER_FIELDS[step_type], path, strict)
+    for path, step, step_type in _typed_items(
+        customizers,
+        "ImageTemplate.properties",
+        "customize",
+        CUSTOMIZER_TYPES,
+        _CUSTOMIZER_FIELDS,
+        strict,
+    ):
         _check_unique_name(step, seen_names, path)
         if step_type == "Shell":
             _validate_script_step(step, path)
@@ -469,13 +490,9 @@ def validate_distributors(distributors: Any, strict: bool) -> None:
             parent, "At least one distribution target must be specified in 'distribute'"
         )
     seen_outputs: set[str] = set()
-    for index, target in enumerate(distributors):
-        path = f"{parent}.distribute[{index}]"
-        target = _require_object(target, parent, "distribute")
-        target_type = target.get("type")
-        if target_type not in DISTRIBUTOR_TYPES:
-            raise bad_value(path, "type", target_type)
-        _check_fields(target, _DISTRIBUTOR_FIELDS[target_type], path, strict)
+    for path, target, target_type in _typed_items(
+        distributors, parent, "distribute", DISTRIBUTOR_TYPES, _DISTRIBUTOR_FIELDS, strict
+    ):
         output_name = _require_string(target, "runOutputName", path)
         if not NAME_PATTERN.match(output_name):
             raise bad_value(path, "runOutputName", output_name)
@@ -628,13 +645,9 @@ def _validate_validate(validate: dict[str, Any] | None, customizers: Any, strict
                 path, "'inVMValidations' must be specified when 'sourceValidationOnly' is true"
             )
     seen_names: set[str] = set()
-    for index, step in enumerate(validators):
-        step_path = f"{path}.inVMValidations[{index}]"
-        step = _require_object(step, path, "inVMValidations")
-        step_type = step.get("type")
-        if step_type not in VALIDATOR_TYPES:
-            raise bad_value(step_path, "type", step_type)
-        _check_fields(step, _VALIDATOR_FIELDS[step_type], step_path, strict)
+    for step_path, step, step_type in _typed_items(
+        validators, path, "inVMValidations", VALIDATOR_TYPES, _VALIDATOR_FIELDS, strict
+    ):
         _check_unique_name(step, seen_names, step_path)
         if step_type == "Shell":
             _validate_script_step(step, step_path)
