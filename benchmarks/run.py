@@ -206,7 +206,7 @@ class Bench:
             skips["prune"] = self.prune(present)
             self.step("end-to-end pipeline")
             self.results["pipeline"] = pipeline.run_pipeline(
-                self.sim, ROOT, self.bin, self.python, COLLECTIONS, self.workdir
+                self.bin / "azsim", ROOT, self.bin, self.python, COLLECTIONS, self.workdir
             )
         skips["peer"] = "not in --quick" if self.args.quick else self.peer()
         self.step("stand-in latency")

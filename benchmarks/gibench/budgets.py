@@ -130,23 +130,31 @@ def prune(result: dict[str, Any] | None, why: str) -> Verdict:
     speedup = baseline["projected_s"] / module["seconds"]
     deletes = module["methods"].get("DELETE", 0)
     gets = module["methods"].get("GET", 0)
-    ok = speedup >= PRUNE_SPEEDUP and deletes == baseline["versions_listed"] - 5
+    reads = module.get("gets") or {}
+    polls = reads.get("operation polls", 0)
+    ok = speedup >= PRUNE_SPEEDUP and deletes == baseline["versions_listed"] - 5 and not polls
+    shown = ", ".join(f"{count} {what}" for what, count in reads.items() if count)
     return Verdict(
         name,
         MET if ok else MISSED,
-        f"{speedup:.1f}x the serial projection; {deletes} DELETE, {gets} GET",
+        f"{speedup:.1f}x the serial projection; {deletes} DELETE, {gets} GET ({shown or 'none'})",
     )
 
 
 def pipeline(result: dict[str, Any]) -> Verdict:
-    name = "full pipeline: request count reported"
+    """Reported, with nothing repeated: no resource read twice in a task, one token per process."""
+    name = "full pipeline: request count reported, no repeated reads or extra token requests"
     if result.get("status") == "skipped":
         return Verdict(name, NOT_MEASURED, result["reason"])
-    return Verdict(
-        name,
-        MET if result.get("status") == "ok" else MISSED,
-        f"{result.get('requests')} in {result.get('seconds')} s ({result['status']})",
+    repeated = result.get("repeated_reads") or []
+    processes, tokens = result.get("module_tasks", 0), result.get("token_posts", 0)
+    detail = (
+        f"{result.get('requests')} in {result.get('seconds')} s ({result['status']}); "
+        f"{tokens} token requests for {processes} module tasks; "
+        f"{len(repeated)} tasks read a resource more than once"
     )
+    ok = result.get("status") == "ok" and not repeated and tokens <= processes
+    return Verdict(name, MET if ok else MISSED, detail)
 
 
 def replication(wait: dict[str, Any] | None, why: str) -> Verdict:

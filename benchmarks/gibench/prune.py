@@ -174,5 +174,23 @@ def run_module(
         "seconds": round(result.seconds, 2),
         "requests": result.requests,
         "methods": result.methods,
+        "gets": classify_gets(result.calls),
         "msg": result.msg,
     }
+
+
+def classify_gets(calls: list[str]) -> dict[str, int]:
+    """What the module's GETs read: list pages, the soft-deleted list, operation polls, other."""
+    kinds = {"version list pages": 0, "soft-deleted list": 0, "operation polls": 0, "other": 0}
+    for call in calls:
+        if not call.startswith("GET "):
+            continue
+        if "/operations/" in call:
+            kinds["operation polls"] += 1
+        elif "/artifacts/" in call:
+            kinds["soft-deleted list"] += 1
+        elif call.split(" (")[0].endswith("/versions"):
+            kinds["version list pages"] += 1
+        else:
+            kinds["other"] += 1
+    return kinds

@@ -98,6 +98,21 @@ def _flat(value: Any) -> str:
     return ", ".join(items)
 
 
+def _shown(key: str, value: Any) -> Any:
+    """The figures of a section as printed: the pipeline's per-task calls stay in the JSON."""
+    if key != "pipeline" or not isinstance(value, dict):
+        return value
+    shown = {k: v for k, v in value.items() if k not in ("arm_calls_by_task", "repeated_reads")}
+    repeated = value.get("repeated_reads") or []
+    shown["repeated_reads"] = (
+        "; ".join(
+            f"{r['task']}: {'/'.join(r['path'].split('/')[-2:])} x{r['reads']}" for r in repeated
+        )
+        or "none"
+    )
+    return shown
+
+
 def render(results: dict[str, Any]) -> str:
     parts = [
         f"goldenimage.azure benchmark ({results['machine']['summary']})",
@@ -114,7 +129,7 @@ def render(results: dict[str, Any]) -> str:
     peer = results.get("peer", {})
     parts += ["", f"Peer: {peer.get('summary', 'not run')}", ""]
     for key in ("build_wait", "replication", "prune", "pipeline", "latency"):
-        parts.append(f"{key}: {_flat(results.get(key))}")
+        parts.append(f"{key}: {_flat(_shown(key, results.get(key)))}")
     parts += ["", "Budgets:"]
     parts += [f"  {v['verdict']:<13} {v['budget']}: {v['detail']}" for v in results["budgets"]]
     return "\n".join(parts)

@@ -60,9 +60,10 @@ class StandIn:
         )
 
 
-def start(azsim: Path, state_dir: Path, time_scale: float) -> StandIn:
+def start(azsim: Path, state_dir: Path, time_scale: float, *extra: str) -> StandIn:
+    """Start a stand-in in ``state_dir``; ``extra`` are more ``azsim start`` options."""
     subprocess.run(
-        [str(azsim), "start", "--dir", str(state_dir), "--time-scale", str(time_scale)],
+        [str(azsim), "start", "--dir", str(state_dir), "--time-scale", str(time_scale), *extra],
         check=True,
         capture_output=True,
         timeout=START_TIMEOUT_SECONDS,
