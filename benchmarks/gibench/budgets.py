@@ -147,10 +147,10 @@ def pipeline(result: dict[str, Any]) -> Verdict:
     if result.get("status") == "skipped":
         return Verdict(name, NOT_MEASURED, result["reason"])
     repeated = result.get("repeated_reads") or []
-    processes, tokens = result.get("module_tasks", 0), result.get("token_posts", 0)
+    processes, tokens = result.get("module_processes", 0), result.get("token_posts", 0)
     detail = (
         f"{result.get('requests')} in {result.get('seconds')} s ({result['status']}); "
-        f"{tokens} token requests for {processes} module tasks; "
+        f"{tokens} token requests for {processes} module processes; "
         f"{len(repeated)} tasks read a resource more than once"
     )
     ok = result.get("status") == "ok" and not repeated and tokens <= processes

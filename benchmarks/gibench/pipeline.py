@@ -131,7 +131,8 @@ def _run(
         "token_posts": sum(e["kind"] == "token" and e["method"] == "POST" for e in entries),
         "writes": sum(e["method"] != "GET" for e in arm),
         "arm_by_method": arm_methods(entries),
-        "module_tasks": sum(1 for task in tasks if count_kinds(_window(entries, task))["token"]),
+        # Each module process reads MSAL's OpenID configuration once: it counts the processes.
+        "module_processes": sum(e["kind"] == "token" and e["method"] == "GET" for e in entries),
         "repeated_reads": repeated_reads(entries, tasks),
         # What each task sent, in order, to tell a retry from a read-back.
         "arm_calls_by_task": {
