@@ -71,13 +71,14 @@ integration: venvs collection-link
 	hack/pytest_stage.sh integration $(PYTHON) tests/integration -n 2 \
 		--ansible-venv $(VENV) --ansible-venv $(VENV_OLDEST)
 
-# Fault matrix, bad input, check mode, secrets and access, against a stand-in of its own.
-reliability: venv collection-link
-	hack/pytest_stage.sh reliability $(PYTHON) tests/reliability -n 2
+# Fault matrix, bad input, check mode, secrets and access, against a stand-in of its own;
+# a representative subset again on the oldest ansible-core (test_oldest_core.py).
+reliability: venvs collection-link
+	hack/pytest_stage.sh reliability $(PYTHON) tests/reliability -n 2 --older-ansible-venv $(VENV_OLDEST)
 
 # Rewrite the scenario table of docs/reliability.md from a full run.
-reliability-doc: venv collection-link
-	$(PYTHON) -m pytest tests/reliability -n 2 -q || true
+reliability-doc: venvs collection-link
+	$(PYTHON) -m pytest tests/reliability -n 2 -q --older-ansible-venv $(VENV_OLDEST) || true
 	$(PYTHON) tests/reliability/render_doc.py
 
 packaging: venv

@@ -2,6 +2,9 @@
 
 Every test is a scenario; the session writes a markdown table of them and their outcomes to
 tests/output/reliability/scenarios.md, which `docs/reliability.md` reproduces.
+
+The suite runs modules and playbooks with its own ansible-core; `test_oldest_core.py` repeats
+a representative subset with each `--older-ansible-venv` (default `.venv-2.16`).
 """
 
 from __future__ import annotations
@@ -9,15 +12,57 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import OUTPUT_DIR, Sim, azsim_session
+from harness import OUTPUT_DIR, REPO_ROOT, Sim, azsim_session
 
 TIME_SCALE = 1200
 LOCATION = "eastus"
+OLDER_VENVS = (".venv-2.16",)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("goldenimage reliability").addoption(
+        "--older-ansible-venv",
+        action="append",
+        default=[],
+        help="virtual environment of another ansible-core that runs the subset in "
+        f"test_oldest_core.py (repeatable); default: {', '.join(OLDER_VENVS)}",
+    )
+
+
+def ansible_core_version(python: Path) -> str:
+    """major.minor of the ansible-core installed for `python`."""
+    completed = subprocess.run(
+        [str(python), "-c", "from ansible.release import __version__; print(__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return ".".join(completed.stdout.strip().split(".")[:2])
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`ansible_python`: one parameter per other ansible-core, named by its version."""
+    if "ansible_python" not in metafunc.fixturenames:
+        return
+    params = []
+    for name in metafunc.config.getoption("--older-ansible-venv") or OLDER_VENVS:
+        python = (REPO_ROOT / name / "bin" / "python").absolute()
+        if python.exists():
+            params.append(pytest.param(python, id=ansible_core_version(python)))
+        else:  # named as the default venv is, so the scenario list stays the same
+            label = name.rsplit("-", 1)[-1]
+            params.append(
+                pytest.param(python, id=label, marks=pytest.mark.skip(reason=f"no {name}"))
+            )
+    metafunc.parametrize("ansible_python", params, scope="module")
+
+
 # Filled on the controller (workers' reports reach it under pytest-xdist).
 OUTCOMES: dict[str, str] = {}
 

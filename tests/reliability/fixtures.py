@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+import uuid
+
 from harness import Sim
 
 COMPUTE = "providers/Microsoft.Compute"
@@ -94,3 +97,12 @@ def seed_sources(sim: Sim, group: str) -> dict[str, str]:
         ]
     )
     return ids
+
+
+def add_outsider(sim: Sim) -> dict[str, str]:
+    """A principal the tenant knows, with no role anywhere (roles are added per scenario)."""
+    secret = f"outsider-{secrets.token_hex(12)}"
+    record = sim.admin.add_principal(
+        client_id=str(uuid.uuid4()), secret=secret, display_name="reliability outsider"
+    )
+    return {"client_id": record["client_id"], "object_id": record["object_id"], "secret": secret}

@@ -85,11 +85,19 @@ class ModuleRun:
 
 
 class Sim:
-    """One running stand-in, its admin API and the environment clients need to reach it."""
+    """One running stand-in, its admin API and the environment clients need to reach it.
 
-    def __init__(self, stand_in: StandIn) -> None:
+    `python` is the interpreter of the ansible-core that runs modules and playbooks: this
+    suite's own by default, another virtual environment's through `with_python`."""
+
+    def __init__(self, stand_in: StandIn, python: Path | None = None) -> None:
         self.stand_in = stand_in
         self.admin = AdminClient(stand_in.url, stand_in.ca_file)
+        self.python = python or Path(sys.executable)
+
+    def with_python(self, python: Path) -> Sim:
+        """The same stand-in, driven by another ansible-core (a module server of its own)."""
+        return Sim(self.stand_in, python)
 
     @property
     def subscription_id(self) -> str:
@@ -129,7 +137,7 @@ class Sim:
         """Run the module in a fresh child of the warm module server (see module_server.py)."""
         if self._server is None or self._server.poll() is not None:
             self._server = subprocess.Popen(
-                [sys.executable, str(Path(__file__).with_name("module_server.py"))],
+                [str(self.python), str(Path(__file__).with_name("module_server.py"))],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -232,13 +240,13 @@ class Sim:
             json.dump(playbook, handle)
             playbook_file = handle.name
         command = [
-            str(Path(sys.executable).parent / "ansible-playbook"),
+            str(self.python.parent / "ansible-playbook"),
             "-i",
             "localhost,",
             "-c",
             "local",
             "-e",
-            json.dumps({"ansible_python_interpreter": sys.executable}),
+            json.dumps({"ansible_python_interpreter": str(self.python)}),
             *(extra_args or []),
             playbook_file,
         ]

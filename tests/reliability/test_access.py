@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from fixtures import seed_sources
+from fixtures import add_outsider, seed_sources
 from harness import OUTPUT_DIR, ModuleRun, Sim, azsim_session
 from test_faults import assert_clear_failure, create_template
 
@@ -73,12 +73,7 @@ def test_secret_option_is_masked_in_every_result(sim: Sim, ids: dict[str, str]) 
 
 @pytest.fixture(scope="module")
 def outsider(sim: Sim) -> dict[str, str]:
-    """A principal the tenant knows, with no role anywhere (roles are added per scenario)."""
-    secret = f"outsider-{secrets.token_hex(12)}"
-    record = sim.admin.add_principal(
-        client_id=str(uuid.uuid4()), secret=secret, display_name="reliability outsider"
-    )
-    return {"client_id": record["client_id"], "object_id": record["object_id"], "secret": secret}
+    return add_outsider(sim)
 
 
 @pytest.mark.parametrize("scope", ["subscription", "resource_group", "resource"])
