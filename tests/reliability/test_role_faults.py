@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -102,6 +103,7 @@ def azurite(sim: Sim) -> Iterator[dict[str, str]]:
         check=False,
         cwd=REPO_ROOT,
     )
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 def customize_play(sim: Sim, ids: dict[str, str], azurite: dict[str, str]) -> dict[str, Any]:
