@@ -129,3 +129,14 @@ def test_take_uses_up_the_first_matching_record_and_admin_routes_list_and_clear(
     assert [rule["id"].rsplit("/", 1)[1] for rule in listed.body["value"]] == ["r2", "r3"]
     assert _call(sim, "DELETE", "/_sim/test-helpers/rules").status == 204
     assert _call(sim, "GET", "/_sim/test-helpers/rules").body == {"value": []}
+
+
+def test_set_provisioning_state_settles_a_resource_that_is_still_there(sim: Sim) -> None:
+    widget_id, body = _widget("rg", "w")
+    with sim.transaction():
+        sim.store.put(widget_id, body)
+        settled = sim.set_provisioning_state(widget_id, "Succeeded")
+        gone = sim.set_provisioning_state(widget_id + "x", "Succeeded")
+    assert settled == {**body, "properties": {"provisioningState": "Succeeded"}}
+    assert sim.store.get(widget_id) == settled and gone is None
+    assert sim.store.get(widget_id + "x") is None

@@ -195,6 +195,15 @@ class Sim:
             location=location,
         )
 
+    def set_provisioning_state(self, resource_id: str, state: str) -> dict[str, Any] | None:
+        """Set a stored resource's `properties.provisioningState`, as the end of a create or
+        update does; the resource as stored now, or None when it has gone meanwhile."""
+        body = self.store.get(resource_id)
+        if body is not None:
+            body.setdefault("properties", {})["provisioningState"] = state
+            self.store.put(resource_id, body)
+        return body
+
     def lro_delete(
         self,
         req: Request,

@@ -68,10 +68,7 @@ VERSION_DELETE_SECONDS = 45.0
 @event("compute.provisioned")
 def provisioned(sim: Sim, *, resource_id: str, state: str = "Succeeded") -> None:
     """The end of a create or update: the resource reads the final provisioning state."""
-    body = sim.store.get(resource_id)
-    if body is not None:
-        body.setdefault("properties", {})["provisioningState"] = state
-        sim.store.put(resource_id, body)
+    sim.set_provisioning_state(resource_id, state)
 
 
 @event("compute.removed")
@@ -883,28 +880,8 @@ def build_facts(sim: Sim, source: dict, location: str) -> rules.SourceFacts:
     )
 
 
-def create_managed_image_from_build(
-    sim: Sim,
-    image_id: str,
-    *,
-    location: str,
-    os_type: str,
-    hyper_v_generation: str,
-    tags: dict,
-) -> dict:
-    """Create the managed image a build distributes to, with the REST path's rules.
-
-    Raises `ArmError` (missing resource group, unknown region, bad OS type or generation).
-    Returns the image as a client would read it; it reads `Creating` for the time Azure takes.
-    """
-    return compute_images.create_image_from_build(
-        sim,
-        image_id,
-        location=location,
-        os_type=os_type,
-        hyper_v_generation=hyper_v_generation,
-        tags=tags,
-    )
+# The managed image a build distributes to; compute_images holds it with the REST path's rules.
+create_managed_image_from_build = compute_images.create_image_from_build
 
 
 def next_gallery_image_version(sim: Sim, image_definition_id: str, scheme: str) -> str:

@@ -239,7 +239,12 @@ def create_image_from_build(
     hyper_v_generation: str,
     tags: dict,
 ) -> dict:
-    """A managed image holding a build's result (see compute.create_managed_image_from_build)."""
+    """Create the managed image a build distributes to, with the REST path's rules
+    (`compute.create_managed_image_from_build` for the Image Builder provider).
+
+    Raises `ArmError` (missing resource group, unknown region, bad OS type or generation).
+    Returns the image as a client would read it; it reads `Creating` for the time Azure takes.
+    """
     parsed = ids.parse(image_id)
     if parsed.type.lower() != MANAGED_IMAGE.lower() or not parsed.resource_group:
         raise ArmError(

@@ -630,10 +630,6 @@ def generalize_vm(req: Request) -> Response:
 
 # ================================================================= disks and snapshots
 
-DISK_COLLECTION = GROUP + "/providers/Microsoft.Compute/disks"
-DISK_ITEM = DISK_COLLECTION + "/{diskName}"
-SNAPSHOT_COLLECTION = GROUP + "/providers/Microsoft.Compute/snapshots"
-SNAPSHOT_ITEM = SNAPSHOT_COLLECTION + "/{snapshotName}"
 DISK_SKUS = ("Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS", "Premium_ZRS",
              "StandardSSD_ZRS", "PremiumV2_LRS")  # fmt: skip
 SNAPSHOT_SKUS = ("Standard_LRS", "Premium_LRS", "Standard_ZRS")
@@ -811,55 +807,38 @@ def delete_disk_like(req: Request, resource_id: str) -> Response:
     return delete_response(req, resource_id, DISK_SECONDS, machine_removed)
 
 
-@route("PUT", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/write")
-def put_disk(req: Request) -> Response:
-    return put_disk_like(req, "disks", "diskName", snapshot=False)
+def disk_like_routes(collection: str, name_param: str, snapshot: bool) -> None:
+    """The item routes and lists of disks or snapshots, which differ only in their checks."""
+    resource_type = SNAPSHOT if snapshot else DISK
+    item = f"{GROUP}/providers/{resource_type}/{{{name_param}}}"
+
+    def resource_id(req: Request) -> str:
+        return item_id(req, collection, name_param)
+
+    @route("PUT", item, api_versions=DISK_API, action=f"{resource_type}/write")
+    def put(req: Request) -> Response:
+        return put_disk_like(req, collection, name_param, snapshot=snapshot)
+
+    @route("PATCH", item, api_versions=DISK_API, action=f"{resource_type}/write")
+    def patch(req: Request) -> Response:
+        body = req.sim.store.get_or_404(resource_id(req))
+        return update_disk_like(req, resource_id(req), body, payload_of(req))
+
+    @route("GET", item, api_versions=DISK_API, action=f"{resource_type}/read")
+    def get(req: Request) -> Response:
+        return Response.ok(public(req.sim.store.get_or_404(resource_id(req))))
+
+    @route("DELETE", item, api_versions=DISK_API, action=f"{resource_type}/delete")
+    def delete(req: Request) -> Response:
+        if snapshot:  # only a disk is refused while a VM holds it
+            return delete_response(req, resource_id(req), DISK_SECONDS, machine_removed)
+        return delete_disk_like(req, resource_id(req))
+
+    list_routes(resource_type, api_versions=DISK_API, action=f"{resource_type}/read", view=public)
+    kind = "snapshot" if snapshot else "disk"
+    for handler in (put, patch, get, delete):
+        handler.__name__ = f"{handler.__name__}_{kind}"
 
 
-@route("PATCH", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/write")
-def patch_disk(req: Request) -> Response:
-    resource_id = item_id(req, "disks", "diskName")
-    return update_disk_like(
-        req, resource_id, req.sim.store.get_or_404(resource_id), payload_of(req)
-    )
-
-
-@route("GET", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/read")
-def get_disk(req: Request) -> Response:
-    return Response.ok(public(req.sim.store.get_or_404(item_id(req, "disks", "diskName"))))
-
-
-@route("DELETE", DISK_ITEM, api_versions=DISK_API, action="Microsoft.Compute/disks/delete")
-def delete_disk(req: Request) -> Response:
-    return delete_disk_like(req, item_id(req, "disks", "diskName"))
-
-
-list_routes(DISK, api_versions=DISK_API, action="Microsoft.Compute/disks/read", view=public)
-
-
-@route("PUT", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/write")
-def put_snapshot(req: Request) -> Response:
-    return put_disk_like(req, "snapshots", "snapshotName", snapshot=True)
-
-
-@route("PATCH", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/write")
-def patch_snapshot(req: Request) -> Response:
-    resource_id = item_id(req, "snapshots", "snapshotName")
-    return update_disk_like(
-        req, resource_id, req.sim.store.get_or_404(resource_id), payload_of(req)
-    )
-
-
-@route("GET", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/read")
-def get_snapshot(req: Request) -> Response:
-    return Response.ok(public(req.sim.store.get_or_404(item_id(req, "snapshots", "snapshotName"))))
-
-
-@route("DELETE", SNAPSHOT_ITEM, api_versions=DISK_API, action="Microsoft.Compute/snapshots/delete")
-def delete_snapshot(req: Request) -> Response:
-    return delete_response(
-        req, item_id(req, "snapshots", "snapshotName"), DISK_SECONDS, machine_removed
-    )
-
-
-list_routes(SNAPSHOT, api_versions=DISK_API, action="Microsoft.Compute/snapshots/read", view=public)
+disk_like_routes("disks", "diskName", snapshot=False)
+disk_like_routes("snapshots", "snapshotName", snapshot=True)

@@ -27,7 +27,7 @@ from azsim.core import (
     route,
 )
 from azsim.core.paging import list_routes
-from azsim.core.routing import admin_records
+from azsim.core.routing import EventHandler, admin_records
 from azsim.providers import builds
 from azsim.providers import imagebuilder_rules as rules
 
@@ -101,6 +101,29 @@ def run_state(template: dict[str, Any]) -> str | None:
 
 def is_building(template: dict[str, Any]) -> bool:
     return run_state(template) in ("Running", "Canceling")
+
+
+def accepted_delete(
+    req: Request,
+    resource_id: str,
+    body: dict[str, Any],
+    seconds: float,
+    on_done: EventHandler,
+    location: str | None = None,
+    **done_args: str,
+) -> Response:
+    """Image Builder's deletes are polled through `Location` as well (final state via
+    location); a trigger has no region of its own and passes its template's."""
+    return req.sim.lro_delete(
+        req,
+        resource_id=resource_id,
+        body=body,
+        duration=seconds,
+        on_done=on_done,
+        on_done_args=done_args,
+        final="location",
+        location=location or body["location"],
+    )
 
 
 def conflict(message: str) -> ArmError:
@@ -460,15 +483,8 @@ def delete_template(req: Request) -> Response:
             f"The image template '{template['name']}' cannot be deleted while a build is running. "
             "Cancel the build first, or wait for it to finish."
         )
-    return sim.lro_delete(
-        req,
-        resource_id=template_id,
-        body=template,
-        duration=DELETE_SECONDS,
-        on_done=template_deleted,
-        on_done_args={"template_id": template_id},
-        final="location",
-        location=template["location"],
+    return accepted_delete(
+        req, template_id, template, DELETE_SECONDS, template_deleted, template_id=template_id
     )
 
 
@@ -1293,11 +1309,8 @@ def latest_source_marker(sim: Sim, template: dict[str, Any]) -> str | None:
 
 @event("imagebuilder.trigger_created")
 def trigger_created(sim: Sim, *, trigger_id: str) -> None:
-    trigger = sim.store.get(trigger_id)
-    if trigger is None:
+    if sim.set_provisioning_state(trigger_id, "Succeeded") is None:
         return
-    trigger["properties"]["provisioningState"] = "Succeeded"
-    sim.store.put(trigger_id, trigger)
     sim.schedule(TRIGGER_POLL_SECONDS, trigger_poll, trigger_id=trigger_id)
 
 
@@ -1379,15 +1392,14 @@ def delete_trigger(req: Request) -> Response:
     trigger = sim.store.get(trigger_id)
     if trigger is None:
         return Response.no_content()
-    return sim.lro_delete(
+    return accepted_delete(
         req,
-        resource_id=trigger_id,
-        body=trigger,
-        duration=TRIGGER_SECONDS,
-        on_done=trigger_deleted,
-        on_done_args={"trigger_id": trigger_id},
-        final="location",
-        location=template["location"],
+        trigger_id,
+        trigger,
+        TRIGGER_SECONDS,
+        trigger_deleted,
+        template["location"],
+        trigger_id=trigger_id,
     )
 
 

@@ -189,11 +189,7 @@ def _update(req: Request, account: dict[str, Any], body: dict[str, Any]) -> dict
 
 @event("storage.account_created")
 def account_created(sim: Sim, *, account_id: str) -> None:
-    account = sim.store.get(account_id)
-    if account is None:
-        return
-    account["properties"]["provisioningState"] = "Succeeded"
-    sim.store.put(account_id, account)
+    sim.set_provisioning_state(account_id, "Succeeded")
 
 
 @route(
