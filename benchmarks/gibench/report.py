@@ -32,6 +32,7 @@ def module_rows(results: dict[str, Any]) -> list[list[str]]:
             "ARM/no-op",
             "ARM/create",
             "token/task",
+            "process s",
             "peak MiB",
             "imports s",
             "peer no-op s",
@@ -48,6 +49,7 @@ def module_rows(results: dict[str, Any]) -> list[list[str]]:
             "0",
             "-",
             "0",
+            _s(profiles.get("ping", {}).get("process_s")),
             str(profiles.get("ping", {}).get("peak_rss_mib", "-")),
             _s(profiles.get("ping", {}).get("imports_s")),
             _s((peer.get("ping") or {}).get("median_s")),
@@ -75,6 +77,7 @@ def module_rows(results: dict[str, Any]) -> list[list[str]]:
                 f"{noop['requests_per_task']['arm']:g}" if noop else "-",
                 f"{create['requests_per_task']['arm']:g}" if create else "-",
                 f"{noop['requests_per_task']['token']:g}" if noop else "-",
+                _s(profile.get("process_s")),
                 str(profile.get("peak_rss_mib", "-")),
                 _s(profile.get("imports_s")),
                 _s(theirs.get("median_s")),
@@ -117,7 +120,8 @@ def render(results: dict[str, Any]) -> str:
     parts = [
         f"goldenimage.azure benchmark ({results['machine']['summary']})",
         "",
-        "Per task (median wall time in one playbook; requests per task from the stand-in's log):",
+        "Per task (median wall time in one playbook; requests per task from the stand-in's log;",
+        "process s: the kept payload run on its own, the module process's share of a no-op):",
         table(module_rows(results)),
         "",
     ]
