@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from azsim.core import ids
 from azsim.core.errors import ArmError, resource_group_not_found
-from azsim.core.http import Request, Response
+from azsim.core.http import Request, Response, strip_internal
 from azsim.core.routing import EventHandler
 from azsim.providers.compute_rules import SourceFacts, definition_security_type
 
@@ -309,10 +309,5 @@ def vhd_facts(sim: Sim, uri: str, storage_account_id: str | None, definition: di
     )
 
 
-def public(body: Any) -> Any:
-    """A stored body without its internal (`__`) keys."""
-    if isinstance(body, dict):
-        return {k: public(v) for k, v in body.items() if not k.startswith("__")}
-    if isinstance(body, list):
-        return [public(item) for item in body]
-    return body
+# A stored body without its internal (`__`) keys, as the server sends it.
+public = strip_internal

@@ -287,22 +287,30 @@ def template_created(sim: Sim, *, template_id: str) -> None:
         start_build(sim, template_id, operation_id=None)
 
 
-def platform_source_problem(sim: Sim, template: dict[str, Any]) -> tuple[str, str] | None:
-    """A platform image source must exist in the template's region (`latest` needs any version)."""
-    source = template["properties"]["source"]
-    if source["type"] != "PlatformImage":
-        return None
+def platform_image_of(
+    sim: Sim, template: dict[str, Any], version: str | None = None
+) -> dict[str, Any]:
+    """The platform image a template's source names in the template's region (its own version
+    unless `version` is given); `ArmError` when there is none."""
     from azsim.providers import compute
 
+    source = template["properties"]["source"]
+    return compute.resolve_platform_image(
+        sim,
+        template["location"],
+        source["publisher"],
+        source["offer"],
+        source["sku"],
+        version or source["version"],
+    )
+
+
+def platform_source_problem(sim: Sim, template: dict[str, Any]) -> tuple[str, str] | None:
+    """A platform image source must exist in the template's region (`latest` needs any version)."""
+    if template["properties"]["source"]["type"] != "PlatformImage":
+        return None
     try:
-        compute.resolve_platform_image(
-            sim,
-            template["location"],
-            source["publisher"],
-            source["offer"],
-            source["sku"],
-            source["version"],
-        )
+        platform_image_of(sim, template)
     except ArmError as error:
         return ("BadPIRSource", f"The platform image source is not available: {error.message}")
     return None
@@ -786,17 +794,8 @@ def check_source(sim: Sim, template: dict[str, Any]) -> str | None:
 def resolve_platform_source(
     sim: Sim, template: dict[str, Any], source: dict[str, Any]
 ) -> str | None:
-    from azsim.providers import compute
-
     try:
-        image = compute.resolve_platform_image(
-            sim,
-            template["location"],
-            source["publisher"],
-            source["offer"],
-            source["sku"],
-            source["version"],
-        )
+        image = platform_image_of(sim, template)
     except ArmError as error:
         return f"Build (Platform Image) step failed: {error.message}"
     source["exactVersion"] = image.get("name") or source["version"]
@@ -1296,12 +1295,8 @@ def latest_source_marker(sim: Sim, template: dict[str, Any]) -> str | None:
     source = template["properties"]["source"]
     if source["type"] == "SharedImageVersion":
         return resolve_gallery_source(sim, source["imageVersionId"])
-    from azsim.providers import compute
-
     try:
-        image = compute.resolve_platform_image(
-            sim, template["location"], source["publisher"], source["offer"], source["sku"], "latest"
-        )
+        image = platform_image_of(sim, template, "latest")
     except ArmError:
         return None
     return str(image.get("name") or "")
