@@ -31,11 +31,12 @@ from azsim.providers.compute_sources import (
     public,
     require_location,
     require_parent,
-    require_resource_group,
     resource_body,
     sorted_page,
+    update_response,
     vhd_facts,
     write_response,
+    write_target,
 )
 
 if TYPE_CHECKING:
@@ -165,11 +166,8 @@ def gallery_id(p: dict[str, str]) -> str:
 def put_gallery(req: Request) -> Response:
     p, sim = req.params, req.sim
     rules.validate_gallery_name(p["galleryName"])
-    require_resource_group(sim, p["subscriptionId"], p["resourceGroupName"])
-    payload = payload_of(req)
     resource_id = gallery_id(p)
-    existing = sim.store.get(resource_id)
-    check_same_location(sim, existing, payload)
+    payload, existing = write_target(req, resource_id)
     location = require_location(sim, payload, GALLERY)
     props = payload.get("properties") or {}
     stored: dict[str, Any] = {
@@ -211,8 +209,7 @@ def patch_gallery(req: Request) -> Response:
     policy = rules.normalize_soft_delete_policy(props.get("softDeletePolicy"))
     if policy is not None:
         body["properties"]["softDeletePolicy"] = policy
-    mark(sim, resource_id, body, "Updating")
-    return accepted_write(req, resource_id, body, False, GALLERY_SECONDS)
+    return update_response(req, resource_id, body, GALLERY_SECONDS)
 
 
 @route("GET", GALLERY_ITEM, api_versions=API, action="Microsoft.Compute/galleries/read")
@@ -335,8 +332,7 @@ def patch_definition(req: Request) -> Response:
     body["properties"] = props
     if "tags" in payload:
         body["tags"] = rules.check_tags(payload["tags"])
-    mark(sim, resource_id, body, "Updating")
-    return accepted_write(req, resource_id, body, False, DEFINITION_SECONDS)
+    return update_response(req, resource_id, body, DEFINITION_SECONDS)
 
 
 @route("GET", DEFINITION_ITEM, api_versions=API, action="Microsoft.Compute/galleries/images/read")

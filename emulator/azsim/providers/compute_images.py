@@ -23,6 +23,7 @@ from azsim.providers.compute_sources import (
     require_resource_group,
     resource_body,
     source_not_found,
+    update_response,
     write_response,
 )
 
@@ -212,9 +213,7 @@ def patch_image(req: Request) -> Response:
             raise rules.property_change_not_allowed(fixed)
     if "tags" in payload:
         body["tags"] = rules.check_tags(payload["tags"])
-    body["properties"]["provisioningState"] = "Updating"
-    sim.store.put(resource_id, body)
-    return write_response(req, resource_id, body, False, 10.0)
+    return update_response(req, resource_id, body, 10.0)
 
 
 @route("GET", IMAGE_ITEM, api_versions=API, action="Microsoft.Compute/images/read")

@@ -18,18 +18,18 @@ from azsim.providers.compute_sources import (
     SNAPSHOT,
     VERSION,
     VIRTUAL_MACHINE,
-    check_same_location,
     compute_id,
     delete_response,
     facts_of,
     payload_of,
     public,
     require_location,
-    require_resource_group,
     resource_body,
     sorted_page,
     source_not_found,
+    update_response,
     write_response,
+    write_target,
 )
 
 if TYPE_CHECKING:
@@ -281,10 +281,7 @@ def vm_id(req: Request) -> str:
 @route("PUT", VM_ITEM, api_versions=API, action="Microsoft.Compute/virtualMachines/write")
 def put_vm(req: Request) -> Response:
     sim, resource_id = req.sim, vm_id(req)
-    require_resource_group(sim, req.params["subscriptionId"], req.params["resourceGroupName"])
-    payload = payload_of(req)
-    existing = sim.store.get(resource_id)
-    check_same_location(sim, existing, payload)
+    payload, existing = write_target(req, resource_id)
     if existing:
         return update_vm(req, resource_id, existing, payload)
     location = require_location(sim, payload, VIRTUAL_MACHINE)
@@ -424,7 +421,6 @@ def image_reference_id(sim: Sim, reference: dict | None, location: str) -> dict:
 
 
 def update_vm(req: Request, resource_id: str, body: dict, payload: dict) -> Response:
-    sim = req.sim
     refuse_when_generalized(body, "update")
     props = payload.get("properties") or {}
     new_reference = (props.get("storageProfile") or {}).get("imageReference")
@@ -436,9 +432,7 @@ def update_vm(req: Request, resource_id: str, body: dict, payload: dict) -> Resp
         body["properties"].setdefault("hardwareProfile", {})["vmSize"] = size
     if "tags" in payload:
         body["tags"] = rules.check_tags(payload["tags"])
-    body["properties"]["provisioningState"] = "Updating"
-    sim.store.put(resource_id, body)
-    return write_response(req, resource_id, body, False, VM_UPDATE_SECONDS)
+    return update_response(req, resource_id, body, VM_UPDATE_SECONDS)
 
 
 def same_reference(old: dict, new: dict) -> bool:
@@ -719,10 +713,7 @@ def creation_facts(sim: Sim, creation: dict, location: str, snapshot: bool) -> d
 def put_disk_like(req: Request, collection: str, name_param: str, snapshot: bool) -> Response:
     sim = req.sim
     resource_id = item_id(req, collection, name_param)
-    require_resource_group(sim, req.params["subscriptionId"], req.params["resourceGroupName"])
-    payload = payload_of(req)
-    existing = sim.store.get(resource_id)
-    check_same_location(sim, existing, payload)
+    payload, existing = write_target(req, resource_id)
     if existing:
         return update_disk_like(req, resource_id, existing, payload)
     resource_type = SNAPSHOT if snapshot else DISK
@@ -791,9 +782,7 @@ def update_disk_like(req: Request, resource_id: str, body: dict, payload: dict) 
         body["properties"]["diskSizeBytes"] = int(size) * 1024**3
     if "tags" in payload:
         body["tags"] = rules.check_tags(payload["tags"])
-    body["properties"]["provisioningState"] = "Updating"
-    req.sim.store.put(resource_id, body)
-    return write_response(req, resource_id, body, False, DISK_SECONDS, status=202)
+    return update_response(req, resource_id, body, DISK_SECONDS, status=202)
 
 
 def delete_disk_like(req: Request, resource_id: str) -> Response:

@@ -111,6 +111,27 @@ def write_response(
     )
 
 
+def update_response(
+    req: Request, resource_id: str, body: dict, seconds: float, *, status: int | None = None
+) -> Response:
+    """An update accepted as a long-running operation: the resource reads `Updating` (stored
+    now) until the operation ends."""
+    body.setdefault("properties", {})["provisioningState"] = "Updating"
+    req.sim.store.put(resource_id, body)
+    return write_response(req, resource_id, body, False, seconds, status=status)
+
+
+def write_target(req: Request, resource_id: str) -> tuple[dict, dict | None]:
+    """The body of a PUT and the resource it would replace, after ARM's first checks: the
+    resource group exists, the body is an object, an existing resource keeps its region."""
+    sim, p = req.sim, req.params
+    require_resource_group(sim, p["subscriptionId"], p["resourceGroupName"])
+    payload = payload_of(req)
+    existing = sim.store.get(resource_id)
+    check_same_location(sim, existing, payload)
+    return payload, existing
+
+
 def delete_response(
     req: Request, resource_id: str, seconds: float, on_done: str | EventHandler, **done_args: Any
 ) -> Response:
