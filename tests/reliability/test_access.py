@@ -265,27 +265,34 @@ def token_policy(sim: Sim) -> Iterator[None]:
 
 
 def in_background(
-    sim: Sim, run: Callable[[], ModuleRun], started: Callable[[dict[str, Any]], bool]
+    sim: Sim, run: Callable[[], ModuleRun], started: Callable[[list[dict[str, Any]]], bool]
 ) -> tuple[threading.Thread, list[ModuleRun]]:
-    """Start `run` in a thread and return once the request log shows `started`."""
+    """Start `run` in a thread and return once the requests it sent satisfy `started`."""
     seq = sim.mark()
     results: list[ModuleRun] = []
     thread = threading.Thread(target=lambda: results.append(run()))
     thread.start()
     deadline = time.monotonic() + 60
-    while not any(started(entry) for entry in sim.since(seq)):
+    while not started(sim.since(seq)):
         assert thread.is_alive() and time.monotonic() < deadline, "the run never got there"
         time.sleep(0.1)
     return thread, results
 
 
-def polling(template: str) -> Callable[[dict[str, Any]], bool]:
-    """A poll of the build after it started: the module holds a token it has used."""
-    return lambda e: e["kind"] == "arm" and e["method"] == "GET" and template in e["path"]
+def polling(template: str) -> Callable[[list[dict[str, Any]]], bool]:
+    """The build was started and polled since: the module is waiting, with a token it used."""
 
+    def waiting(entries: list[dict[str, Any]]) -> bool:
+        run = f"/{template}/run"
+        starts = [
+            i for i, e in enumerate(entries) if e["method"] == "POST" and e["path"].endswith(run)
+        ]
+        return bool(starts) and any(
+            e["kind"] == "arm" and e["method"] == "GET" and e["status"] == 200
+            for e in entries[starts[0] + 1 :]
+        )
 
-def build_started(template: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda e: e["method"] == "POST" and e["path"].endswith(f"/{template}/run")
+    return waiting
 
 
 def token_posts(run: ModuleRun) -> list[dict[str, Any]]:
