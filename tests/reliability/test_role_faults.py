@@ -112,7 +112,11 @@ def customize_play(sim: Sim, ids: dict[str, str], azurite: dict[str, str]) -> di
         {
             "customize_steps": [
                 {"type": "shell", "name": "harden", "script": azurite["script"]},
-                {"type": "file", "src": azurite["script"], "destination": "/tmp/copy.sh"},
+                {
+                    "type": "file",
+                    "src": azurite["script"],
+                    "destination": "/usr/local/bin/harden.sh",
+                },
             ],
             "customize_storage_account": azurite["AZURITE_ACCOUNT"],
             "customize_storage_blob_endpoint": azurite["AZURITE_BLOB_ENDPOINT"],
