@@ -1,13 +1,14 @@
 """Pruning 500 gallery image versions down to 5: the module against one delete at a time.
 
 The versions are seeded directly through the stand-in's admin API. The serial baseline lists
-them with the compute SDK and deletes them one at a time, waiting for each delete the way the
-SDK's poller does; because every wait lasts at least the 1-second Retry-After the stand-in
+them with the collection's ARM client and deletes them one at a time, waiting for each delete
+with azure-core's ARM poller (as an SDK's ``begin_delete(...).result()`` does); because every wait lasts at least the 1-second Retry-After the stand-in
 sends, it deletes a sample and its time per delete is multiplied out (the report says so).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,8 @@ from gibench.playbook import Task
 from gibench.scenarios import LOCATION, documented_options
 from gibench.standin import StandIn, count_kinds
 
+COLLECTIONS = Path(__file__).resolve().parents[2] / ".tmp" / "collections"
+GALLERY_API_VERSION = "2026-03-03"  # what the gallery modules send
 GALLERY = "bench_prune"
 IMAGE = "pruned"
 COMPUTE = "Microsoft.Compute/galleries"
@@ -79,9 +82,14 @@ def seed_versions(standin: StandIn, group: str, image: str, count: int) -> str:
     return image_id
 
 
-def compute_client(standin: StandIn) -> Any:
+def arm_client(standin: StandIn) -> Any:
+    """The collection's own ARM client (what the modules send through), on the stand-in."""
+    if str(COLLECTIONS) not in sys.path:
+        sys.path.insert(0, str(COLLECTIONS))
     from azure.identity import ClientSecretCredential
-    from azure.mgmt.compute import ComputeManagementClient
+
+    from ansible_collections.goldenimage.azure.plugins.module_utils._arm import ArmClient
+    from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import CloudEnvironment
 
     url, info = standin.env["AZSIM_URL"], standin.info
     credential = ClientSecretCredential(
@@ -92,27 +100,30 @@ def compute_client(standin: StandIn) -> Any:
         disable_instance_discovery=True,
         connection_verify=info["ca_file"],
     )
-    return ComputeManagementClient(
-        credential,
-        standin.subscription_id,
-        base_url=url,
-        credential_scopes=["https://management.core.windows.net/.default"],
-        connection_verify=info["ca_file"],
+    cloud = CloudEnvironment(
+        name=url,
+        resource_manager=url,
+        login_endpoint=url,
+        audience="https://management.core.windows.net/",
     )
+    return ArmClient(credential, cloud, info["ca_file"])
 
 
 def serial_baseline(standin: StandIn, group: str, keep: int, sample: int) -> dict[str, Any]:
-    """List the versions, delete the oldest `sample` of those to go one at a time; per delete."""
-    client = compute_client(standin)
+    """List the versions, delete the oldest `sample` of those to go one at a time; per delete.
+
+    Each delete waits for its operation through azure-core's ARM poller, as an SDK's
+    ``begin_delete(...).result()`` does.
+    """
+    client = arm_client(standin)
+    versions = f"{standin.group_id(group)}/providers/{COMPUTE}/{GALLERY}/images/{IMAGE}/versions"
     first = standin.admin.last_seq()
     started = time.monotonic()
-    names = [
-        v.name for v in client.gallery_image_versions.list_by_gallery_image(group, GALLERY, IMAGE)
-    ]
+    names = [str(v["name"]) for v in client.list(versions, GALLERY_API_VERSION)]
     listed, listed_seq = time.monotonic(), standin.admin.last_seq()
     to_delete = sorted(names, key=lambda n: int(n.rsplit(".", 1)[1]))[: len(names) - keep]
     for name in to_delete[:sample]:
-        client.gallery_image_versions.begin_delete(group, GALLERY, IMAGE, name).result()
+        client.begin("DELETE", f"{versions}/{name}", GALLERY_API_VERSION).result()
     deleting = time.monotonic() - listed
     list_requests = count_kinds(standin.admin.requests(since=first))
     delete_requests = count_kinds(standin.admin.requests(since=listed_seq))

@@ -11,7 +11,7 @@ A typical ``main()``::
     module = AzureModule(ARGUMENT_SPEC, wait=True, tags=True, result_key="gallery")
     module.validate_pattern("name", GALLERY_NAME_PATTERN, "letters, digits, dots and underscores")
     try:
-        current = get_or_none(module.client("compute").galleries.get, rg, name, resource=label)
+        current = get_or_none(module.arm.get, gallery_path, GALLERY_API_VERSION, resource=label)
         ...
     except Exception as exc:
         module.fail_from(exc, verb="create", resource=label)
