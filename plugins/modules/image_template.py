@@ -107,8 +107,9 @@ options:
         type: str
       image_version_id:
         description:
-          - Resource id of the gallery image version, with O(source.type=shared_image_version):
-            C(/subscriptions/.../providers/Microsoft.Compute/galleries/GALLERY/images/DEFINITION/versions/X.Y.Z),
+          - Resource id of the gallery image version, with O(source.type=shared_image_version),
+            in the form
+            C(/subscriptions/.../providers/Microsoft.Compute/galleries/GALLERY/images/DEFINITION/versions/X.Y.Z)
             or the C(.../locations/REGION/sharedGalleries/...) id of a gallery shared directly
             with the subscription. Any other id is refused before any request.
           - A version name of C(latest) is resolved when each build starts.

@@ -49,8 +49,8 @@ class FakeArm:
 class FakeModule:
     subscription_id = SUB
 
-    def __init__(self, answer: Any = LOCATIONS) -> None:
-        self.arm = FakeArm(answer)
+    def __init__(self, answer: Any = None, *, listed: bool = True) -> None:
+        self.arm = FakeArm(LOCATIONS if listed and answer is None else answer)
 
     def fail(self, msg: str, **result: Any) -> None:
         raise Failed(msg, **result)
@@ -118,7 +118,7 @@ def test_only_new_regions_are_judged() -> None:
 
 @pytest.mark.parametrize("answer", [forbidden(), {"value": []}, None])
 def test_a_list_the_identity_may_not_read_leaves_the_judgement_to_arm(answer: Any) -> None:
-    module = FakeModule(answer)
+    module = FakeModule(answer, listed=False)
     check_regions(module, [("location", "atlantis")])
     assert len(module.arm.reads) == 1
 
