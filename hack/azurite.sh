@@ -2,7 +2,8 @@
 # Azurite's blob service (the Azure Storage emulator) on loopback over HTTPS, for the demo and
 # the tests that stage files in blob storage.
 #
-# Usage: hack/azurite.sh start DIR   install Azurite if needed, start it, write DIR/env.sh
+# Usage: hack/azurite.sh start DIR [--oauth]
+#                                    install Azurite if needed, start it, write DIR/env.sh
 #        hack/azurite.sh stop DIR    stop the Azurite started with DIR
 #        hack/azurite.sh install     only install (npm, into .tmp/azurite)
 #
@@ -11,10 +12,11 @@
 # also the CA file clients trust), azurite.pid, azurite.log, and env.sh with
 # AZURITE_BLOB_ENDPOINT (https://127.0.0.1:PORT/devstoreaccount1), AZURITE_ACCOUNT,
 # AZURITE_KEY (Azurite's public well-known development key) and AZURITE_CA_FILE.
-# Requests may sign with that key or carry an Entra ID bearer token for storage (`--oauth
-# basic`: Azurite checks the token's issuer, audience and lifetime, not its signature), so
-# modules that read with their own identity, such as image_build reading customization.log
-# from the staging storage account, work against it as against Azure.
+# With --oauth, requests may also carry an Entra ID bearer token for storage (Azurite's `--oauth
+# basic` checks the token's issuer, audience and lifetime, not its signature), so modules that
+# read with their own identity, such as image_build reading customization.log from the staging
+# storage account, work against it as against Azure. Off by default: with it, Azurite answers a
+# wrong account key with 400 InvalidAuthenticationInfo instead of 403 AuthorizationFailure.
 set -euo pipefail
 
 install_dir=.tmp/azurite
@@ -62,7 +64,12 @@ write_certificate() {
 }
 
 start() {
-    local dir=$1
+    local dir=$1 oauth=()
+    case "${2:-}" in
+        --oauth) oauth=(--oauth basic) ;;
+        "") ;;
+        *) die "unknown option for start: $2" ;;
+    esac
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     if running_pid "$dir" >/dev/null; then
@@ -78,7 +85,7 @@ start() {
     port=$(free_port)
     node "$launcher" --blobHost 127.0.0.1 --blobPort "$port" --location "$dir/data" \
         --cert "$dir/cert.pem" --key "$dir/key.pem" \
-        --oauth basic --disableTelemetry --skipApiVersionCheck --loose >"$dir/azurite.log" 2>&1 &
+        "${oauth[@]}" --disableTelemetry --skipApiVersionCheck --loose >"$dir/azurite.log" 2>&1 &
     echo $! >"$dir/azurite.pid"
     local deadline=$((SECONDS + 30))
     until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" \
@@ -119,8 +126,8 @@ stop() {
 }
 
 case "${1:-}" in
-    start) start "${2:?usage: hack/azurite.sh start DIR}" ;;
+    start) start "${2:?usage: hack/azurite.sh start DIR [--oauth]}" "${3:-}" ;;
     stop) stop "${2:?usage: hack/azurite.sh stop DIR}" ;;
     install) install ;;
-    *) die "usage: hack/azurite.sh start DIR | stop DIR | install" ;;
+    *) die "usage: hack/azurite.sh start DIR [--oauth] | stop DIR | install" ;;
 esac

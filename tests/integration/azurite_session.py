@@ -45,7 +45,8 @@ class Azurite:
 def start(directory: Path) -> Azurite:
     try:
         completed = subprocess.run(
-            [str(SCRIPT), "start", str(directory)],
+            # Bearer tokens too: image_build reads customization.log with its own identity.
+            [str(SCRIPT), "start", str(directory), "--oauth"],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
