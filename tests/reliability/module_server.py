@@ -1,6 +1,6 @@
 """Run collection modules in forked children of one warm process.
 
-Importing the Azure SDKs costs about a second per module process; this process imports them
+Importing the Azure packages costs about a second per module process; this process imports them
 once and forks a child per run, so each run is still its own process, with its own arguments
 file, environment, stdout and exit, as when Ansible runs a module on localhost.
 
@@ -21,8 +21,8 @@ MODULE_PACKAGE = "ansible_collections.goldenimage.azure.plugins.modules"
 def warm_up() -> None:
     import ansible.module_utils.basic  # noqa: F401
     import azure.identity
-    import azure.mgmt.compute
-    import azure.mgmt.imagebuilder  # noqa: F401
+    import azure.mgmt.core
+    import azure.mgmt.core.polling.arm_polling  # noqa: F401
 
 
 def run_child(request: dict) -> None:
