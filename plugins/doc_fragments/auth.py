@@ -100,6 +100,8 @@ options:
 requirements:
   - python >= 3.10
   - azure-identity >= 1.16
+  # Every request goes through azure-mgmt-core's ARM pipeline; no generated SDK is needed.
+  - azure-mgmt-core
 notes:
   - Tokens are requested once per task and shared by every request of that task.
   - Throttled requests (HTTP 429 with C(Retry-After)) and transient server errors are retried by

@@ -41,7 +41,7 @@ seealso:
 requirements:
   - python >= 3.10
   - azure-identity
-  - azure-mgmt-compute >= 39
+  - azure-mgmt-core
 """
 
 EXAMPLES = r"""
