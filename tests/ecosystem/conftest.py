@@ -24,11 +24,14 @@ def venv_tool(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def cached_venv(name: str, packages: list[str], key_files: list[Path]) -> Path:
+def cached_venv(
+    name: str, packages: list[str], key_files: list[Path], pip_options: tuple[str, ...] = ()
+) -> Path:
     """A virtual environment under .tmp/ecosystem, rebuilt only when its inputs change.
 
     The key is the package list plus the contents of ``key_files`` (requirement files),
-    so a changed requirement rebuilds it and an unchanged one costs nothing.
+    so a changed requirement rebuilds it and an unchanged one costs nothing. ``pip_options``
+    go to the install of ``packages`` (e.g. ``--no-compile`` for a large one).
     """
     digest = hashlib.sha256("\n".join(packages).encode())
     for path in key_files:
@@ -46,7 +49,7 @@ def cached_venv(name: str, packages: list[str], key_files: list[Path]) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(venv_dir)], check=True)
     pip = [str(venv_dir / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
     subprocess.run([*pip, "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "--quiet", *packages], check=True)
+    subprocess.run([*pip, "install", "--quiet", *pip_options, *packages], check=True)
     stamp.touch()
     return venv_dir
 
