@@ -103,7 +103,7 @@ def unused_sdks(profiles: dict[str, Any], expected: dict[str, tuple[str, ...]]) 
         unexpected = [p for p in mgmt if p not in expected.get(module, ())]
         if unexpected:
             extras.append(f"{module}: {', '.join(unexpected)}")
-    detail = "; ".join(extras) or "each imports only its own management SDK (or none)"
+    detail = "; ".join(extras) or "no module imports a generated management SDK"
     return Verdict(name, MISSED if extras else MET, detail)
 
 
