@@ -185,7 +185,7 @@ def test_pip_check_is_clean_beside_azure_cli(
 ) -> None:
     # pip check accepts an installed pre-release inside a range (azure-cli pins one of
     # azure-storage-blob), so a clean check here is what a user of both would see.
-    venv_dir, _ = beside_azure_cli
+    venv_dir = beside_azure_cli[0]
     completed = subprocess.run(
         [str(venv_dir / "bin" / "python"), "-m", "pip", "check"],
         capture_output=True,
