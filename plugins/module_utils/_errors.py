@@ -43,6 +43,7 @@ class AzureOperationError(Exception):
         message: str,
         status: int | None = None,
         request_id: str | None = None,
+        principal: str | None = None,
     ) -> None:
         self.verb = verb
         self.resource = resource
@@ -50,6 +51,8 @@ class AzureOperationError(Exception):
         self.message = message
         self.status = status
         self.request_id = request_id
+        # Only for a 401: ARM refused the token itself, so whose token it was matters.
+        self.principal = principal
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -58,7 +61,23 @@ class AzureOperationError(Exception):
         if self.status is not None:
             text += f" (HTTP {self.status}"
             text += f", request id {self.request_id})" if self.request_id else ")"
+        if self.status == 401 and self.principal:
+            text += f"; the token was issued to client id {self.principal}"
         return text
+
+    def naming(self, principal: str | None) -> AzureOperationError:
+        """This error naming the principal whose token ARM refused (a 401 only)."""
+        if self.status != 401 or self.principal or not principal:
+            return self
+        return AzureOperationError(
+            verb=self.verb,
+            resource=self.resource,
+            code=self.code,
+            message=self.message,
+            status=self.status,
+            request_id=self.request_id,
+            principal=principal,
+        )
 
     def as_result(self) -> dict[str, Any]:
         """The fields a module returns next to ``msg`` when it fails."""
@@ -191,7 +210,7 @@ def translate(
         message=message_of(exc),
         status=status_of(exc),
         request_id=request_id_of(exc),
-    )
+    ).naming(principal)
 
 
 def get_or_none(

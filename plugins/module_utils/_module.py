@@ -302,6 +302,8 @@ class AzureModule:
             # Translated deeper down without the identity: name the principal and authority here.
             exc = AzureAuthenticationError(reason=exc.reason, **self._identity_hint())
         if isinstance(exc, AzureOperationError):
+            # Translated deeper down without the identity: a 401 names whose token was refused.
+            exc = exc.naming(self._identity_hint()["principal"])
             self.fail(str(exc), **exc.as_result())
         if isinstance(exc, (AzureAuthenticationError, *SETUP_ERRORS)):
             self.fail(str(exc))

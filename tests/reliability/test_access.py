@@ -362,10 +362,6 @@ def test_token_expired_by_the_server_mid_build_fails_fast_then_converges(
     assert before <= sim.state()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ARM 401 becomes an operation error that names the resource, not the principal",
-)
 def test_token_expired_by_the_server_names_the_principal(
     sim: Sim, ids: dict[str, str], token_policy: None
 ) -> None:

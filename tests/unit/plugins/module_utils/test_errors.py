@@ -112,6 +112,29 @@ def test_token_refusal_names_principal_and_authority_not_the_secret() -> None:
     )
 
 
+def test_arm_refusing_a_token_names_whose_token_it_was() -> None:
+    exc = sdk_error(
+        ClientAuthenticationError, 401, "ExpiredAuthenticationToken", "The token has expired."
+    )
+    error = translate(exc, verb="read", resource="image template t", principal="app-123")
+    assert isinstance(error, AzureOperationError)
+    assert str(error) == (
+        "Azure refused to read image template t: ExpiredAuthenticationToken: The token has "
+        "expired. (HTTP 401, request id rid-7); the token was issued to client id app-123"
+    )
+    # Translated without the identity (deep in a service), named later by the module.
+    unnamed = translate(exc, verb="read", resource="image template t")
+    assert isinstance(unnamed, AzureOperationError) and "client id" not in str(unnamed)
+    assert "client id app-123" in str(unnamed.naming("app-123"))
+
+
+def test_only_a_401_names_the_principal() -> None:
+    exc = sdk_error(HttpResponseError, 403, "AuthorizationFailed", "No access.")
+    error = translate(exc, verb="read", resource="gallery g", principal="app-123")
+    assert isinstance(error, AzureOperationError)
+    assert "app-123" not in str(error)
+
+
 def test_network_error_has_a_code() -> None:
     error = translate(ServiceRequestError("Connection refused"), verb="read", resource="gallery g")
     assert isinstance(error, AzureOperationError)
