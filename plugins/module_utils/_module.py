@@ -65,6 +65,11 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
     is_azure_error,
     translate,
 )
+from ansible_collections.goldenimage.azure.plugins.module_utils._redact import (
+    redact,
+    redact_text,
+    sas_signatures,
+)
 from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import (
     Waiter,
     WaitTimeoutError,
@@ -111,6 +116,8 @@ class AzureModule:
             argument_spec=merged_spec(*specs), supports_check_mode=True, **ansible_options
         )
         self.result_key = result_key
+        # A SAS inside a URI option is a credential no_log cannot know about: mask it too.
+        self.module.no_log_values.update(sas_signatures(self.module.params))
         self._auth: AuthSettings | None = None
         self._cloud: CloudEnvironment | None = None
         self._credential: Any = None
@@ -282,10 +289,10 @@ class AzureModule:
     # --- leaving ------------------------------------------------------------------------------
 
     def warn(self, message: str) -> None:
-        self.module.warn(message)
+        self.module.warn(redact_text(message))
 
     def fail(self, msg: str, **result: Any) -> NoReturn:
-        self.module.fail_json(msg=msg, **result)
+        self.module.fail_json(msg=redact_text(msg), **redact(result))
         raise AssertionError("fail_json returned")  # pragma: no cover - fail_json exits
 
     def fail_from(
@@ -338,7 +345,7 @@ class AzureModule:
         output: dict[str, Any] = {"changed": changed, self.result_key: resource, **result}
         if self.diff_mode and diff is not None:
             output["diff"] = diff.render() if isinstance(diff, DiffTracker) else dict(diff)
-        self.module.exit_json(**output)
+        self.module.exit_json(**redact(output))
         raise AssertionError("exit_json returned")  # pragma: no cover - exit_json exits
 
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 from fixtures import add_outsider, seed_sources
 from harness import OUTPUT_DIR, ModuleRun, Sim, azsim_session
-from test_faults import assert_clear_failure, create_template
+from test_faults import assert_clear_failure, create_template, template_args
 
 READER = "Reader"
 
@@ -242,6 +242,58 @@ def test_no_secret_in_any_output_at_full_verbosity(sim: Sim, ids: dict[str, str]
     assert "description" in output  # the run really produced its diff and results
     leaks = scan(watched)
     assert leaks == [], f"secrets found: {leaks}"
+
+
+def test_sas_in_uris_is_masked_in_results_diffs_and_echoed_options(
+    sim: Sim, ids: dict[str, str]
+) -> None:
+    """A SAS in a VHD target and in a script URI is part of a URL, not an option no_log
+    knows: at -vvvv the create, its diff, the info module and a refusal show no signature."""
+    signature = f"sas{secrets.token_hex(12)}"
+    vhd_uri = (
+        f"https://relacct.blob.core.windows.net/vhds/golden.vhd?sv=2024-11-04&sp=rw&sig={signature}"
+    )
+    script_uri = f"https://relacct.blob.core.windows.net/scripts/patch.sh?sp=r&sig={signature}"
+    template = {
+        **template_args(ids, "relsas"),
+        "customize": [{"type": "shell", "name": "patch", "script_uri": script_uri}],
+        "distribute": [{"type": "vhd", "run_output_name": "vhd", "uri": vhd_uri}],
+    }
+    play = {
+        "hosts": "localhost",
+        "gather_facts": False,
+        "tasks": [
+            {"name": "create", "goldenimage.azure.image_template": template, "diff": True},
+            {
+                "name": "read",
+                "goldenimage.azure.image_template_info": {
+                    "name": "relsas",
+                    "resource_group": ids["rg"],
+                },
+                "register": "found",
+            },
+            {
+                "name": "refused replace",
+                "goldenimage.azure.image_template": {
+                    **template,
+                    "customize": [
+                        {"type": "shell", "name": "patch", "script_uri": script_uri},
+                        {"type": "shell", "name": "more", "inline": ["true"]},
+                    ],
+                    "replace": "never",
+                },
+                "diff": True,
+                "ignore_errors": True,
+            },
+            {"name": "show", "ansible.builtin.debug": {"var": "found"}},
+        ],
+    }
+    status, output, _requests = sim.run_playbook([play], extra_args=["-vvvv"], label="access-sas")
+    assert status == 0, output[-3000:]
+    assert "golden.vhd" in output and "patch.sh" in output  # the URIs themselves are shown
+    assert "sig=REDACTED" in output or "********" in output
+    assert signature not in output
+    assert scan({"SAS signature": signature}) == []
 
 
 def scan(watched: dict[str, str]) -> list[str]:
