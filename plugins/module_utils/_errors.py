@@ -126,7 +126,21 @@ def error_code_of(exc: BaseException) -> str | None:
     code = getattr(error, "code", None)
     if isinstance(code, str) and code:
         return code
+    # Azure Storage answers in XML: its code is in x-ms-error-code (the blob SDK copies it
+    # to error_code), so a refused account key is a named refusal, not a failed login.
+    storage_code = getattr(exc, "error_code", None) or _header(exc, "x-ms-error-code")
+    if isinstance(storage_code, str) and storage_code:
+        return storage_code
     return _code_from_body(exc)
+
+
+def _header(exc: BaseException, name: str) -> str | None:
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    try:
+        value = headers.get(name) if headers is not None else None
+    except Exception:
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _code_from_body(exc: BaseException) -> str | None:

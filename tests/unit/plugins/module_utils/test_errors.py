@@ -135,6 +135,25 @@ def test_only_a_401_names_the_principal() -> None:
     assert "app-123" not in str(error)
 
 
+def test_storage_refusing_an_account_key_is_a_named_refusal_not_a_failed_login() -> None:
+    """Azure Storage answers in XML with its code in x-ms-error-code."""
+    from azure.core.rest import HttpRequest
+
+    from ansible_collections.goldenimage.azure.tests.unit.azure_fakes import Reply
+
+    response = fake_response(
+        HttpRequest("PUT", "https://acct.blob.core.windows.net/c/b"),
+        Reply(403, None, {"x-ms-error-code": "AuthenticationFailed", "x-ms-request-id": "r1"}),
+    )
+    response.read()
+    exc = ClientAuthenticationError(message="Server failed to authenticate.", response=response)
+    error = translate(exc, verb="upload to", resource="container c", principal="app-123")
+    assert isinstance(error, AzureOperationError)
+    assert error.code == "AuthenticationFailed" and error.status == 403
+    assert str(error).startswith("Azure refused to upload to container c: AuthenticationFailed")
+    assert "app-123" not in str(error)
+
+
 def test_network_error_has_a_code() -> None:
     error = translate(ServiceRequestError("Connection refused"), verb="read", resource="gallery g")
     assert isinstance(error, AzureOperationError)
