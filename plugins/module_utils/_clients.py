@@ -1,24 +1,22 @@
 # Copyright (c) goldenimage.azure contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pipeline settings shared by every Azure request, and a lazy factory for generated SDK clients.
+"""Pipeline settings shared by every Azure request, and lazy imports that name their package.
 
 Every request of one module process shares one credential (so one token request per process),
 the cloud's ARM endpoint and token scope, the collection's user agent, the CA bundle, and
 azure-core's retry policy (which honours ``Retry-After`` on throttling). Long-running
 operations are polled by azure-core's ARM pollers; nothing here loops by hand.
 
-The modules send their ARM requests through ``_arm.ArmClient`` and register no generated
+The modules send their ARM requests through ``_arm.ArmClient`` rather than a generated
 management SDK: each one imports hundreds of models the collection does not use, and pins the
-user's environment to its major version. ``ClientFactory`` stays for a family that one day
-needs a generated client (``register_client_kind``).
+user's environment to its major version.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._cloud import CloudEnvironment
@@ -39,28 +37,6 @@ RETRY_SETTINGS: dict[str, Any] = {
 
 # Used only when a response carries no Retry-After (azure-mgmt's default is 30 s).
 POLLING_INTERVAL_SECONDS = 5
-
-
-@dataclass(frozen=True)
-class ClientKind:
-    """Where an SDK client class lives and which pip package provides it."""
-
-    module: str
-    class_name: str
-    package: str
-    needs_subscription: bool = True
-
-
-# Empty on purpose: see the module docstring.
-CLIENT_KINDS: dict[str, ClientKind] = {}
-
-
-def register_client_kind(name: str, kind: ClientKind) -> None:
-    """Make ``client(name)`` available (e.g. from a ``_<family>_api.py`` file)."""
-    existing = CLIENT_KINDS.get(name)
-    if existing is not None and existing != kind:
-        raise ValueError(f"Client kind {name!r} is already registered as {existing}.")
-    CLIENT_KINDS[name] = kind
 
 
 class MissingSdkError(Exception):
@@ -100,46 +76,3 @@ def pipeline_kwargs(cloud: CloudEnvironment, verify: bool | str) -> dict[str, An
         "polling_interval": POLLING_INTERVAL_SECONDS,
         **RETRY_SETTINGS,
     }
-
-
-class ClientFactory:
-    """Creates each SDK client kind once, all on one shared credential."""
-
-    def __init__(
-        self,
-        credential: Callable[[], Any],
-        cloud: CloudEnvironment,
-        subscription_id: Callable[[], str],
-        verify: bool | str,
-        kinds: Mapping[str, ClientKind] | None = None,
-        transport: Any = None,
-    ) -> None:
-        self._credential = credential
-        self._subscription_id = subscription_id
-        self.cloud = cloud
-        self.verify = verify
-        self._kinds = CLIENT_KINDS if kinds is None else kinds
-        self._transport = transport  # tests replace the HTTP layer here, nothing else
-        self._clients: dict[str, Any] = {}
-
-    def kwargs(self) -> dict[str, Any]:
-        """The pipeline keyword arguments every client gets."""
-        kwargs = pipeline_kwargs(self.cloud, self.verify)
-        if self._transport is not None:
-            kwargs["transport"] = self._transport
-        return kwargs
-
-    def client(self, name: str) -> Any:
-        """The SDK client of kind ``name`` (created on first use)."""
-        if name not in self._clients:
-            kind = self._kinds.get(name)
-            if kind is None:
-                raise ValueError(
-                    f"Unknown client kind {name!r}; known: {', '.join(sorted(self._kinds))}."
-                )
-            client_class = import_attribute(kind.module, kind.class_name, kind.package)
-            args: list[Any] = [self._credential()]
-            if kind.needs_subscription:
-                args.append(self._subscription_id())
-            self._clients[name] = client_class(*args, **self.kwargs())
-        return self._clients[name]

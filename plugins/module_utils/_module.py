@@ -46,7 +46,6 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._auth import (
     resolve_auth,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._clients import (
-    ClientFactory,
     MissingSdkError,
     connection_verify,
 )
@@ -121,7 +120,6 @@ class AzureModule:
         self._auth: AuthSettings | None = None
         self._cloud: CloudEnvironment | None = None
         self._credential: Any = None
-        self._factory: ClientFactory | None = None
         self._arm: ArmClient | None = None
         self._subscription_id: str | None = None
         self._verify: bool | str | None = None
@@ -202,19 +200,6 @@ class AzureModule:
 
     def _read_cli_subscription(self) -> str:
         return str(self.credential.subscription_id())
-
-    def client(self, kind: str) -> Any:
-        """The SDK client of ``kind`` (``compute``, ``imagebuilder``, ...), created on first use."""
-        if self._factory is None:
-            self._factory = ClientFactory(
-                credential=lambda: self.credential,
-                cloud=self.cloud,
-                subscription_id=lambda: self.subscription_id,
-                verify=self.verify,
-                transport=self.transport,
-            )
-        factory = self._factory
-        return self._setup(lambda: factory.client(kind))
 
     @property
     def arm(self) -> ArmClient:

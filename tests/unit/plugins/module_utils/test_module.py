@@ -15,8 +15,7 @@ pytest.importorskip("azure.mgmt.core", reason="azure-mgmt-core is not installed"
 
 from ansible_collections.goldenimage.azure.plugins.module_utils import _module
 from ansible_collections.goldenimage.azure.plugins.module_utils._clients import (
-    CLIENT_KINDS,
-    ClientKind,
+    import_attribute,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._diff import DiffTracker
 from ansible_collections.goldenimage.azure.plugins.module_utils._errors import get_or_none
@@ -39,14 +38,18 @@ RG_URL = r"/subscriptions/sub-1/resourceGroups/rg1\?"
 def resource_group_main() -> None:
     """A minimal tags-only resource group module, written the way the collection's modules are."""
     module = AzureModule(
-        {"name": {"type": "str", "required": True}, "client_kind": {"type": "str"}},
+        {"name": {"type": "str", "required": True}, "needs_package": {"type": "str"}},
         tags=True,
         wait=True,
         result_key="resource_group",
     )
     module.validate_pattern("name", r"[a-z0-9]{1,10}", "1 to 10 lowercase letters or digits")
-    if module.params["client_kind"]:
-        module.client(module.params["client_kind"])
+    if module.params["needs_package"]:
+        package = module.params["needs_package"]
+        try:
+            import_attribute(package.replace("-", "."), "Client", package)
+        except Exception as exc:
+            module.fail_from(exc)
     label = f"resource group {module.params['name']}"
     path = f"/subscriptions/{module.subscription_id}/resourceGroups/{module.params['name']}"
     try:
@@ -161,12 +164,9 @@ def test_negative_wait_timeout_is_refused_before_any_request(
 def test_missing_sdk_names_the_pip_package(
     azure: FakeTransport, module_runner: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(
-        CLIENT_KINDS,
-        "absent",
-        ClientKind("azure.mgmt.doesnotexist", "Client", "azure-mgmt-doesnotexist"),
+    result = module_runner(
+        resource_group_main, {"name": "rg1", "needs_package": "azure-mgmt-doesnotexist"}
     )
-    result = module_runner(resource_group_main, {"name": "rg1", "client_kind": "absent"})
     assert result.failed
     assert "Failed to import the required Python library (azure-mgmt-doesnotexist)" in result.msg
 

@@ -203,10 +203,6 @@ def compute(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCompute]:
     arm = FakeArm()
     fake = FakeCompute(arm)
 
-    def no_sdk(self: AzureModule, kind: str) -> None:
-        raise AssertionError(f"the gallery modules asked for an SDK client ({kind})")
-
-    monkeypatch.setattr(AzureModule, "client", no_sdk)
     monkeypatch.setattr(AzureModule, "arm", property(lambda self: arm))
     monkeypatch.setattr(AzureModule, "subscription_id", property(lambda self: SUBSCRIPTION))
     yield fake
