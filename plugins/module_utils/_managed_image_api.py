@@ -22,6 +22,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._version_source 
     SNAPSHOT,
     VIRTUAL_MACHINE,
     ImageFacts,
+    parse_data_disks,
     resolve_resource_id,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_spec import (
@@ -167,33 +168,8 @@ def parse_image_source(
         os_state=canonical_choice(
             os_disk.get("os_state") or "Generalized", OS_STATES, "os_disk.os_state"
         ),
-        data_disks=_parse_data_disks(options.get("data_disks"), **refs),
+        data_disks=parse_data_disks(options.get("data_disks"), _parse_image_disk, **refs),
     )
-
-
-def _parse_data_disks(
-    items: Any, *, subscription_id: str, resource_group: str | None
-) -> tuple[ImageDisk, ...]:
-    disks: list[ImageDisk] = []
-    seen: set[int] = set()
-    for index, item in enumerate(items or []):
-        option = f"data_disks[{index}]"
-        lun = item.get("lun") if isinstance(item, dict) else None
-        if not isinstance(lun, int) or isinstance(lun, bool) or lun < 0:
-            raise OptionError(option, f"lun must be a non-negative integer, got {lun!r}")
-        if lun in seen:
-            raise OptionError(option, f"lun {lun} is used by more than one data disk")
-        seen.add(lun)
-        disks.append(
-            _parse_image_disk(
-                item,
-                option,
-                subscription_id=subscription_id,
-                resource_group=resource_group,
-                lun=lun,
-            )
-        )
-    return tuple(sorted(disks, key=lambda disk: disk.lun or 0))
 
 
 def source_identity_of_image(body: dict[str, Any]) -> tuple[Any, ...] | None:

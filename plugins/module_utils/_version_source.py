@@ -11,8 +11,9 @@ id, by name (in the module's resource group), or by a dictionary of names.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_spec import (
     OptionError,
@@ -294,10 +295,27 @@ def _parse_disk(
     return DiskSource(given[0], resource_id=resource_id, host_caching=caching, lun=lun)
 
 
-def _parse_data_disks(
-    items: Any, *, subscription_id: str, resource_group: str | None
-) -> tuple[DiskSource, ...]:
-    disks: list[DiskSource] = []
+class _HasLun(Protocol):
+    @property
+    def lun(self) -> int | None: ...
+
+
+DiskT = TypeVar("DiskT", bound=_HasLun)
+
+
+def parse_data_disks(
+    items: Any,
+    parse_one: Callable[..., DiskT],
+    *,
+    subscription_id: str,
+    resource_group: str | None,
+) -> tuple[DiskT, ...]:
+    """``data_disks`` in LUN order, each LUN a distinct non-negative integer.
+
+    ``parse_one(item, option, subscription_id=..., resource_group=..., lun=...)`` turns one
+    entry into the caller's disk type; versions and managed images take different disks.
+    """
+    disks: list[DiskT] = []
     seen: set[int] = set()
     for index, item in enumerate(items or []):
         option = f"data_disks[{index}]"
@@ -308,7 +326,7 @@ def _parse_data_disks(
             raise OptionError(option, f"lun {lun} is used by more than one data disk")
         seen.add(lun)
         disks.append(
-            _parse_disk(
+            parse_one(
                 item,
                 option,
                 subscription_id=subscription_id,
@@ -344,7 +362,7 @@ def parse_version_source(
     return VersionSource(
         option=option,
         os_disk=_parse_disk(options[option], option, lun=None, **refs),
-        data_disks=_parse_data_disks(options.get("data_disks"), **refs),
+        data_disks=parse_data_disks(options.get("data_disks"), _parse_disk, **refs),
     )
 
 
