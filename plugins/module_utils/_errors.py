@@ -129,6 +129,8 @@ def error_code_of(exc: BaseException) -> str | None:
     # Azure Storage answers in XML: its code is in x-ms-error-code (the blob SDK copies it
     # to error_code), so a refused account key is a named refusal, not a failed login.
     storage_code = getattr(exc, "error_code", None) or _header(exc, "x-ms-error-code")
+    # The blob SDK's code is a str enum, whose str() is its qualified name: keep the value.
+    storage_code = getattr(storage_code, "value", storage_code)
     if isinstance(storage_code, str) and storage_code:
         return storage_code
     return _code_from_body(exc)

@@ -72,14 +72,15 @@ def azurite(sim: Sim) -> Iterator[dict[str, str]]:
     """Azurite's blob service with OAuth, and a CA bundle that trusts it and the stand-in."""
     directory = OUTPUT_DIR / f"azurite-{Path(sim.stand_in.state_dir).parent.name}"
     started = subprocess.run(
-        [str(REPO_ROOT / "hack" / "azurite.sh"), "start", str(directory)],
+        # OAuth: the customize role uploads with the collection's Entra ID token.
+        [str(REPO_ROOT / "hack" / "azurite.sh"), "start", str(directory), "--oauth"],
         capture_output=True,
         text=True,
         check=False,
         cwd=REPO_ROOT,
     )
     if started.returncode != 0:
-        pytest.skip(f"Azurite did not start: {started.stderr[-500:]}")
+        pytest.fail(f"Azurite did not start: {started.stderr[-500:]}")
     settings = {
         name: shlex.split(value)[0]
         for name, _sep, value in (

@@ -154,6 +154,19 @@ def test_storage_refusing_an_account_key_is_a_named_refusal_not_a_failed_login()
     assert "app-123" not in str(error)
 
 
+def test_a_storage_error_code_enum_is_shown_by_its_value() -> None:
+    from enum import Enum
+
+    class StorageCode(str, Enum):  # noqa: UP042 - the shape the blob SDK uses
+        AUTHORIZATION_FAILURE = "AuthorizationFailure"
+
+    exc = HttpResponseError(message="Server failed to authenticate the request.")
+    exc.error_code = StorageCode.AUTHORIZATION_FAILURE  # type: ignore[attr-defined]
+    error = translate(exc, verb="upload to", resource="container c")
+    assert isinstance(error, AzureOperationError) and error.code == "AuthorizationFailure"
+    assert "StorageCode" not in str(error)
+
+
 def test_network_error_has_a_code() -> None:
     error = translate(ServiceRequestError("Connection refused"), verb="read", resource="gallery g")
     assert isinstance(error, AzureOperationError)
