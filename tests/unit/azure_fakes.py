@@ -133,3 +133,29 @@ def page(items: Iterable[dict[str, Any]], next_link: str | None = None) -> Reply
     if next_link:
         body["nextLink"] = next_link
     return Reply(200, body)
+
+
+def fake_azure(
+    monkeypatch: Any, config_dir: Any, subscription_id: str, secret: str = "s3cret"
+) -> FakeTransport:
+    """An AWX-style service principal environment, a fake credential, and a fake transport
+    under every module's real pipeline; returns the transport for the test's routes."""
+    import os
+
+    from ansible_collections.goldenimage.azure.plugins.module_utils import _module
+
+    for name in list(os.environ):
+        if name.startswith(("AZURE_", "IDENTITY_", "MSI_")):
+            monkeypatch.delenv(name)
+    for name, value in {
+        "AZURE_SUBSCRIPTION_ID": subscription_id,
+        "AZURE_CLIENT_ID": "app-1",
+        "AZURE_SECRET": secret,
+        "AZURE_TENANT": "tenant-1",
+        "AZURE_CONFIG_DIR": str(config_dir),
+    }.items():
+        monkeypatch.setenv(name, value)
+    transport = FakeTransport()
+    monkeypatch.setattr(_module.AzureModule, "transport", transport)
+    monkeypatch.setattr(_module, "build_credential", lambda *args: FakeCredential())
+    return transport

@@ -22,10 +22,10 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._errors import g
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
 from ansible_collections.goldenimage.azure.plugins.module_utils._tags import desired_tags
 from ansible_collections.goldenimage.azure.tests.unit.azure_fakes import (
-    FakeCredential,
     FakeTransport,
     Reply,
     arm_error,
+    fake_azure,
 )
 from ansible_collections.goldenimage.azure.tests.unit.harness import ModuleResult
 
@@ -74,22 +74,7 @@ def resource_group_main() -> None:
 @pytest.fixture
 def azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeTransport:
     """AWX-style environment, a fake credential and a fake transport under the real pipeline."""
-    for name in list(__import__("os").environ):
-        if name.startswith(("AZURE_", "IDENTITY_", "MSI_")):
-            monkeypatch.delenv(name)
-    env = {
-        "AZURE_SUBSCRIPTION_ID": "sub-1",
-        "AZURE_CLIENT_ID": "app-1",
-        "AZURE_SECRET": SECRET,
-        "AZURE_TENANT": "tenant-1",
-        "AZURE_CONFIG_DIR": str(tmp_path),
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    transport = FakeTransport()
-    monkeypatch.setattr(AzureModule, "transport", transport)
-    monkeypatch.setattr(_module, "build_credential", lambda *args: FakeCredential())
-    return transport
+    return fake_azure(monkeypatch, tmp_path, "sub-1", secret=SECRET)
 
 
 Runner = Callable[..., ModuleResult]

@@ -13,18 +13,17 @@ import pytest
 
 pytest.importorskip("azure.mgmt.core", reason="azure-mgmt-core is not installed")
 
-from ansible_collections.goldenimage.azure.plugins.module_utils import _identity_api, _module
-from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
+from ansible_collections.goldenimage.azure.plugins.module_utils import _identity_api
 from ansible_collections.goldenimage.azure.plugins.modules import (
     role_assignment,
     role_definition,
     user_assigned_identity,
 )
 from ansible_collections.goldenimage.azure.tests.unit.azure_fakes import (
-    FakeCredential,
     FakeTransport,
     Reply,
     arm_error,
+    fake_azure,
     page,
 )
 from ansible_collections.goldenimage.azure.tests.unit.harness import ModuleResult
@@ -42,20 +41,7 @@ Runner = Callable[..., ModuleResult]
 
 @pytest.fixture
 def azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeTransport:
-    for name in list(__import__("os").environ):
-        if name.startswith(("AZURE_", "IDENTITY_", "MSI_")):
-            monkeypatch.delenv(name)
-    for name, value in {
-        "AZURE_SUBSCRIPTION_ID": SUB,
-        "AZURE_CLIENT_ID": "app-1",
-        "AZURE_SECRET": "s3cret",
-        "AZURE_TENANT": "tenant-1",
-        "AZURE_CONFIG_DIR": str(tmp_path),
-    }.items():
-        monkeypatch.setenv(name, value)
-    transport = FakeTransport()
-    monkeypatch.setattr(AzureModule, "transport", transport)
-    monkeypatch.setattr(_module, "build_credential", lambda *args: FakeCredential())
+    transport = fake_azure(monkeypatch, tmp_path, SUB)
     return transport
 
 

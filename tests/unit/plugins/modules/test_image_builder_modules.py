@@ -18,8 +18,7 @@ import pytest
 
 pytest.importorskip("azure.mgmt.core", reason="azure-mgmt-core is not installed")
 
-from ansible_collections.goldenimage.azure.plugins.module_utils import _build_runner, _module
-from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
+from ansible_collections.goldenimage.azure.plugins.module_utils import _build_runner
 from ansible_collections.goldenimage.azure.plugins.modules import (
     image_build,
     image_template,
@@ -27,9 +26,9 @@ from ansible_collections.goldenimage.azure.plugins.modules import (
     image_template_trigger,
 )
 from ansible_collections.goldenimage.azure.tests.unit.azure_fakes import (
-    FakeCredential,
     FakeTransport,
     Reply,
+    fake_azure,
     page,
 )
 from ansible_collections.goldenimage.azure.tests.unit.harness import ModuleResult
@@ -86,21 +85,8 @@ def accepted(status: int = 202, body: Any = None) -> Reply:
 
 @pytest.fixture
 def azure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeTransport:
-    for name in list(__import__("os").environ):
-        if name.startswith(("AZURE_", "IDENTITY_", "MSI_")):
-            monkeypatch.delenv(name)
-    for name, value in {
-        "AZURE_SUBSCRIPTION_ID": SUB,
-        "AZURE_CLIENT_ID": "app-1",
-        "AZURE_SECRET": "s3cret",
-        "AZURE_TENANT": "tenant-1",
-        "AZURE_CONFIG_DIR": str(tmp_path),
-    }.items():
-        monkeypatch.setenv(name, value)
-    transport = FakeTransport()
+    transport = fake_azure(monkeypatch, tmp_path, SUB)
     transport.add("GET", r"/operations/op1", Reply(200, {"status": "Succeeded"}))
-    monkeypatch.setattr(AzureModule, "transport", transport)
-    monkeypatch.setattr(_module, "build_credential", lambda *args: FakeCredential())
     monkeypatch.setattr(_build_runner.time, "sleep", lambda seconds: None)
     return transport
 
