@@ -32,6 +32,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._version_api imp
     check_replication_mode,
     classify_update,
     create_body,
+    current_regions,
     find_version_from_source,
     latest_by_region,
     next_version_name,
@@ -345,7 +346,7 @@ def update_version(
         check_regions(
             module,
             [("target_regions", region.name) for region in desired.target_regions],
-            existing=current_region_names(current),
+            existing=current_regions(current),
         )
         source_region = check_update_rules(service, current, desired)
     if module.check_mode:
@@ -356,12 +357,6 @@ def update_version(
         or current
     )
     module.exit(changed=True, resource=version_result(result), diff=diff, version_name=name)
-
-
-def current_region_names(current: dict[str, Any]) -> list[str]:
-    """The regions an existing version is replicated to (they need no check)."""
-    publishing = (current.get("properties") or {}).get("publishingProfile") or {}
-    return [str(region.get("name")) for region in publishing.get("targetRegions") or []]
 
 
 def check_update_rules(
