@@ -143,15 +143,6 @@ class PollPolicy:
         return delay
 
 
-def parse_retry_after(value: Any) -> float | None:
-    """``Retry-After`` in seconds; HTTP dates and garbage are ignored (the policy still backs off)."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if seconds >= 0 else None
-
-
 def run_outputs_by_name(run_outputs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """``{run_output_name: {artifact_id, artifact_uri, provisioning_state}}``."""
     shaped: dict[str, dict[str, Any]] = {}

@@ -23,7 +23,6 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._build_progress 
     failure_message,
     is_running,
     log_tail,
-    parse_retry_after,
     phase,
     run_state,
     timeout_message,
@@ -39,6 +38,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._template_model 
 from ansible_collections.goldenimage.azure.plugins.module_utils._template_rules import (
     validate_name,
 )
+from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import parse_retry_after
 
 DEFAULT_BUILD_WAIT_TIMEOUT = 4 * 3600
 LOG_LOCATION = re.compile(r"Image Build log location: (https://\S+?)\.?(?:\s|$)")

@@ -7,16 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NoReturn
 
-from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
-    is_azure_error,
-    is_not_found,
-    translate,
-)
 from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service import image_label
 from ansible_collections.goldenimage.azure.plugins.module_utils._module import AzureModule
 from ansible_collections.goldenimage.azure.plugins.module_utils._prune import (
     MAX_PARALLEL_LIMIT,
-    DeleteStarted,
     PrunePlan,
     PruneRules,
     confirm_deleted,
@@ -25,7 +19,6 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._prune import (
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_api import UTC
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_service import (
-    GALLERY_API_VERSION,
     VersionService,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_spec import OptionError
@@ -94,7 +87,7 @@ def delete_planned(module: AzureModule, service: VersionService, plan: PrunePlan
     outcome = start_deletes(
         plan,
         unblock=unblock,
-        delete=lambda name: send_delete(module, service, name),
+        delete=service.send_delete,
         max_parallel=module.params["max_parallel"],
     )
     if final.enabled:
@@ -121,38 +114,6 @@ def delete_planned(module: AzureModule, service: VersionService, plan: PrunePlan
             **extra,
         )
     return sorted(outcome.deleted)
-
-
-def send_delete(module: AzureModule, service: VersionService, name: str) -> DeleteStarted:
-    """Send one DELETE and return without polling its operation.
-
-    ``VersionService.start_delete`` returns an azure-core poller, which starts polling the
-    operation from a thread of its own as soon as it exists (two requests per version here);
-    :func:`confirm_deleted` confirms every delete with one list instead.
-    """
-    try:
-        response = module.arm.send(
-            "DELETE", service.version_id(name), GALLERY_API_VERSION
-        ).http_response
-    except Exception as exc:
-        if is_not_found(exc):
-            return DeleteStarted(pending=False)  # already gone
-        if is_azure_error(exc):
-            raise translate(exc, verb="delete", resource=service.label(name)) from exc
-        raise
-    # 202: accepted and running; 200 or 204: done (or nothing to delete).
-    return DeleteStarted(
-        pending=response.status_code == 202, retry_after=retry_after(response.headers)
-    )
-
-
-def retry_after(headers: Any) -> float | None:
-    """The ``Retry-After`` seconds of a response, or None (absent, or an HTTP date)."""
-    value = headers.get("Retry-After") if headers is not None else None
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def service_label(service: VersionService) -> str:

@@ -27,6 +27,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service
     image_label,
     with_expand,
 )
+from ansible_collections.goldenimage.azure.plugins.module_utils._prune import DeleteStarted
 from ansible_collections.goldenimage.azure.plugins.module_utils._version_source import (
     DISK,
     GALLERY_IMAGE_VERSION,
@@ -36,7 +37,10 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._version_source 
     VIRTUAL_MACHINE,
     ResourceKind,
 )
-from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import Waiter
+from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import (
+    Waiter,
+    parse_retry_after,
+)
 
 # The api-version of each source type (those azure-mgmt-compute 39 and azure-mgmt-storage send).
 COMPUTE_API_VERSION = "2026-04-01"
@@ -147,6 +151,28 @@ class VersionService:
 
     def start_delete(self, name: str) -> Any:
         return self._start("DELETE", name, None, verb="delete")
+
+    def send_delete(self, name: str) -> DeleteStarted:
+        """Send one DELETE and return without polling its operation.
+
+        :meth:`start_delete`'s poller polls from a thread of its own as soon as it exists (two
+        requests per version); pruning confirms many deletes with one list instead.
+        """
+        try:
+            response = self._module.arm.send(
+                "DELETE", self.version_id(name), GALLERY_API_VERSION
+            ).http_response
+        except Exception as exc:
+            if is_not_found(exc):
+                return DeleteStarted(pending=False)  # already gone
+            if is_azure_error(exc):
+                raise translate(exc, verb="delete", resource=self.label(name)) from exc
+            raise
+        # 202: accepted and running; 200 or 204: done (or nothing to delete).
+        return DeleteStarted(
+            pending=response.status_code == 202,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
 
     def wait(self, poller: Any, waiter: Waiter, *, verb: str, name: str) -> Any:
         """Wait for a started operation as ``waiter`` says; errors name the version."""

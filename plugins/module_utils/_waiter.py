@@ -138,3 +138,12 @@ def make_waiter(check_mode: bool, wait: bool = True, timeout: float = 1800) -> W
     if check_mode or not wait:
         return NoWaiter()
     return Waiter(timeout)
+
+
+def parse_retry_after(value: Any) -> float | None:
+    """``Retry-After`` in seconds; HTTP dates and garbage are ignored (the caller backs off)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 else None

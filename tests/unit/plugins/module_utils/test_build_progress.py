@@ -17,12 +17,12 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._build_progress 
     failure_message,
     format_duration,
     log_tail,
-    parse_retry_after,
     parse_time,
     phase,
     progress_line,
     timeout_message,
 )
+from ansible_collections.goldenimage.azure.plugins.module_utils._waiter import parse_retry_after
 
 
 def template(
