@@ -69,6 +69,44 @@ def with_expand(path: str, expand: str | None) -> str:
     return f"{path}?$expand={quote(expand, safe='')}" if expand else path
 
 
+def collect(
+    pages: Callable[[], Iterable[Any]], what: str, *, missing_ok: bool = False
+) -> list[dict[str, Any]]:
+    """Every item of a paged list as a dict; errors name ``what`` was listed.
+
+    With ``missing_ok`` a missing parent (a 404 about the resource itself) holds nothing.
+    """
+    try:
+        return [as_dict(item) for item in pages()]
+    except Exception as exc:
+        if missing_ok and is_not_found(exc):
+            return []
+        if is_azure_error(exc):
+            raise translate(exc, verb="list", resource=what) from exc
+        raise
+
+
+def run_operation(
+    arm: Any,
+    method: str,
+    path: str,
+    api_version: str,
+    body: dict[str, Any] | None,
+    waiter: Waiter,
+    *,
+    verb: str,
+    resource: str,
+) -> Any:
+    """Start a long-running operation and wait for it as ``waiter`` says; errors name ``resource``."""
+    try:
+        poller = arm.begin(method, path, api_version, body)
+        return waiter.poller(poller, f"Azure to {verb} {resource}")
+    except Exception as exc:
+        if is_azure_error(exc):
+            raise translate(exc, verb=verb, resource=resource) from exc
+        raise
+
+
 def gallery_label(resource_group: str, name: str) -> str:
     return f"gallery '{name}' in resource group '{resource_group}'"
 
@@ -106,7 +144,7 @@ class GalleryService:
             if resource_group
             else "galleries of the subscription"
         )
-        return self._list(
+        return collect(
             lambda: self._arm.list(self._path(resource_group), GALLERY_API_VERSION), what
         )
 
@@ -124,7 +162,7 @@ class GalleryService:
     ) -> list[dict[str, Any]]:
         """Definitions of a gallery; with ``missing_gallery_ok`` an absent gallery holds none."""
         path = self._path(resource_group, gallery, "images")
-        return self._list(
+        return collect(
             lambda: self._arm.list(path, GALLERY_API_VERSION),
             f"image definitions of {gallery_label(resource_group, gallery)}",
             missing_ok=missing_gallery_ok,
@@ -132,7 +170,7 @@ class GalleryService:
 
     def list_versions(self, resource_group: str, gallery: str, image: str) -> list[dict[str, Any]]:
         path = self._path(resource_group, gallery, "images", image, "versions")
-        return self._list(
+        return collect(
             lambda: self._arm.list(path, GALLERY_API_VERSION),
             f"versions of {image_label(resource_group, gallery, image)}",
         )
@@ -147,18 +185,6 @@ class GalleryService:
                 " resource_group and subscription_id."
             )
         return str(group["location"])
-
-    def _list(
-        self, pages: Callable[[], Iterable[Any]], what: str, *, missing_ok: bool = False
-    ) -> list[dict[str, Any]]:
-        try:
-            return [as_dict(item) for item in pages()]
-        except Exception as exc:
-            if missing_ok and is_not_found(exc):
-                return []
-            if is_azure_error(exc):
-                raise translate(exc, verb="list", resource=what) from exc
-            raise
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -245,11 +271,6 @@ class GalleryService:
         verb: str,
         resource: str,
     ) -> Any:
-        """Start a long-running operation and wait for it as ``waiter`` says."""
-        try:
-            poller = self._arm.begin(method, path, GALLERY_API_VERSION, body)
-            return waiter.poller(poller, f"Azure to {verb} {resource}")
-        except Exception as exc:
-            if is_azure_error(exc):
-                raise translate(exc, verb=verb, resource=resource) from exc
-            raise
+        return run_operation(
+            self._arm, method, path, GALLERY_API_VERSION, body, waiter, verb=verb, resource=resource
+        )

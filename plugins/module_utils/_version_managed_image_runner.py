@@ -9,19 +9,18 @@ sends) through the collection's ARM client. Everything Azure would refuse is ref
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 from urllib.parse import quote
 
 from ansible_collections.goldenimage.azure.plugins.module_utils._diff import DiffTracker
 from ansible_collections.goldenimage.azure.plugins.module_utils._errors import (
     get_or_none,
-    is_azure_error,
-    translate,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service import (
     as_dict,
+    collect,
     compute_path,
+    run_operation,
     with_expand,
 )
 from ansible_collections.goldenimage.azure.plugins.module_utils._managed_image_api import (
@@ -122,7 +121,7 @@ class ImageService:
     def list_images(self, resource_group: str | None) -> list[dict[str, Any]]:
         what = f"managed images of {resource_group or 'the subscription'}"
         path = self._path(resource_group)
-        return self._collect(lambda: self._module.arm.list(path, COMPUTE_API_VERSION), what)
+        return collect(lambda: self._module.arm.list(path, COMPUTE_API_VERSION), what)
 
     def get_source(
         self, resource_id: str, api_version: str, expand: str | None = None
@@ -155,26 +154,19 @@ class ImageService:
         *,
         verb: str,
     ) -> dict[str, Any] | None:
-        """Start a long-running operation and wait for it as ``waiter`` says."""
+        path = self._path(resource_group, name)
         resource = image_label(resource_group, name)
-        try:
-            poller = self._module.arm.begin(
-                method, self._path(resource_group, name), COMPUTE_API_VERSION, body
-            )
-            result = waiter.poller(poller, f"Azure to {verb} {resource}")
-        except Exception as exc:
-            if is_azure_error(exc):
-                raise translate(exc, verb=verb, resource=resource) from exc
-            raise
+        result = run_operation(
+            self._module.arm,
+            method,
+            path,
+            COMPUTE_API_VERSION,
+            body,
+            waiter,
+            verb=verb,
+            resource=resource,
+        )
         return None if result is None else as_dict(result)
-
-    def _collect(self, pages: Callable[[], Iterable[Any]], what: str) -> list[dict[str, Any]]:
-        try:
-            return [as_dict(item) for item in pages()]
-        except Exception as exc:
-            if is_azure_error(exc):
-                raise translate(exc, verb="list", resource=what) from exc
-            raise
 
 
 # --- rules before any write -----------------------------------------------------------------

@@ -9,7 +9,6 @@ subscription than the module's. Everything comes back as ARM-shaped dicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from ansible_collections.goldenimage.azure.plugins.module_utils._gallery_service
     GALLERY_API_VERSION,
     ModuleContext,
     as_dict,
+    collect,
     compute_path,
     image_label,
     with_expand,
@@ -108,7 +108,7 @@ class VersionService:
 
         With ``missing_ok`` an absent definition (or gallery) holds no versions.
         """
-        return self._collect(
+        return collect(
             lambda: self._module.arm.list(self._path("versions"), GALLERY_API_VERSION),
             f"versions of {image_label(self.resource_group, self.gallery, self.image)}",
             missing_ok=missing_ok,
@@ -121,7 +121,7 @@ class VersionService:
             f"/providers/Microsoft.Compute/galleries/{self.gallery}/softdeletedartifacttypes/Images"
             f"/artifacts/{self.image}/versions"
         )
-        items = self._collect(
+        items = collect(
             lambda: self._module.arm.list(path, GALLERY_API_VERSION),
             f"soft-deleted versions of {image_label(self.resource_group, self.gallery, self.image)}",
             missing_ok=True,
@@ -193,16 +193,4 @@ class VersionService:
         except Exception as exc:
             if is_azure_error(exc):
                 raise translate(exc, verb=verb, resource=self.label(name)) from exc
-            raise
-
-    def _collect(
-        self, pages: Callable[[], Iterable[Any]], what: str, *, missing_ok: bool = False
-    ) -> list[dict[str, Any]]:
-        try:
-            return [as_dict(item) for item in pages()]
-        except Exception as exc:
-            if missing_ok and is_not_found(exc):
-                return []
-            if is_azure_error(exc):
-                raise translate(exc, verb="list", resource=what) from exc
             raise
